@@ -1,0 +1,14 @@
+// Small progressive enhancements on top of htmx. Pages work without this file.
+document.addEventListener('htmx:responseError', (event) => {
+  // Show the server's message for failed htmx requests (403, 404, 5xx) instead of failing silently.
+  const flash = document.getElementById('flash');
+  if (!flash) return;
+  const holder = document.createElement('div');
+  holder.innerHTML = event.detail.xhr.responseText || '';
+  const message = holder.querySelector('.error-message')?.textContent?.trim() || 'The request failed. Please reload the page and try again.';
+  const alert = document.createElement('div');
+  alert.className = 'alert alert-error';
+  alert.setAttribute('role', 'alert');
+  alert.textContent = message;
+  flash.replaceChildren(alert);
+});

@@ -1,0 +1,48 @@
+// The table of contents: cross-cutting plugins first, then one line per module. Nothing else belongs here.
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Config } from './config.js';
+import type { Database } from './db/client.js';
+import auditPlugin from './plugins/audit.js';
+import authPlugin from './plugins/auth.js';
+import dbPlugin from './plugins/db.js';
+import errorsPlugin from './plugins/errors.js';
+import rateLimitPlugin from './plugins/rate-limit.js';
+import securityPlugin from './plugins/security.js';
+import tenancyPlugin from './plugins/tenancy.js';
+import viewsPlugin from './plugins/views.js';
+import accountsRoutes from './modules/accounts/accounts.routes.js';
+import adminRoutes from './modules/admin/admin.routes.js';
+import healthRoutes from './modules/health/health.routes.js';
+import homeRoutes from './modules/home/home.routes.js';
+import operatorRoutes from './modules/operator/operator.routes.js';
+
+export interface BuildOptions {
+  /** Use this open database (tests); otherwise open the one the config names and migrate it. */
+  database?: Database;
+}
+
+export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: { level: config.logLevel },
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: config.trustProxy,
+    requestIdHeader: 'x-request-id',
+  });
+
+  await app.register(errorsPlugin);
+  await app.register(dbPlugin, { config, database: options.database });
+  await app.register(securityPlugin, { config });
+  await app.register(rateLimitPlugin, { config });
+  await app.register(viewsPlugin, { production: config.nodeEnv === 'production' });
+  await app.register(authPlugin, { config });
+  await app.register(tenancyPlugin);
+  await app.register(auditPlugin);
+
+  await app.register(healthRoutes);
+  await app.register(accountsRoutes, { config });
+  await app.register(homeRoutes);
+  await app.register(adminRoutes);
+  await app.register(operatorRoutes);
+
+  return app;
+}

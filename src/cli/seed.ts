@@ -1,0 +1,20 @@
+// `npm run seed`: create the demo tenant on the configured database (embedded or DATABASE_URL), if it has none.
+import { loadConfig } from '../config.js';
+import { openDatabase } from '../db/client.js';
+import { runMigrations } from '../db/migrate.js';
+import { seedDemoData } from '../db/seed.js';
+
+const config = loadConfig();
+const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+try {
+  await runMigrations(database);
+  const result = await seedDemoData(database.db, { production: config.nodeEnv === 'production' });
+  if (!result.seeded) {
+    console.log(`Nothing seeded: ${result.reason}.`);
+  } else {
+    console.log('Created the demo tenant "Acme Learning". Sign in with:');
+    for (const c of result.credentials) console.log(`  ${c.email.padEnd(26)} ${c.password}  (${c.role})`);
+  }
+} finally {
+  await database.close();
+}

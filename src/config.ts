@@ -1,0 +1,125 @@
+// The only reader of process.env. Every setting is parsed and checked here once, at boot; a bad value stops the
+// process with one message that lists every bad key, so an operator fixes them all in one go.
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import { PROJECT_ROOT } from './paths.js';
+
+export type NodeEnv = 'development' | 'production' | 'test';
+
+export interface Config {
+  nodeEnv: NodeEnv;
+  host: string;
+  port: number;
+  /** Public base URL, used for absolute links and to decide whether cookies are Secure. */
+  publicUrl: string | null;
+  dataDir: string;
+  /** Unset: embedded PGlite in DATA_DIR/pglite. */
+  databaseUrl: string | null;
+  redisUrl: string | null;
+  sessionSecret: string;
+  sessionTtlHours: number;
+  apiTokenTtlHours: number;
+  cookieSecure: boolean;
+  bodyLimitBytes: number;
+  /** Requests a minute per IP across the whole app (login failures have their own, stricter limit). */
+  rateLimitPerMinute: number;
+  loginMaxFailuresPerMinute: number;
+  trustProxy: boolean;
+  logLevel: string;
+  /** Create the demo tenant on first start of an empty embedded database. */
+  seedDemo: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
+  const problems: string[] = [];
+  const str = (key: string, fallback: string) => (env[key]?.trim() ? env[key]!.trim() : fallback);
+  const optional = (key: string) => (env[key]?.trim() ? env[key]!.trim() : null);
+
+  const int = (key: string, fallback: number, min: number, max: number) => {
+    const raw = env[key]?.trim();
+    if (!raw) return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      problems.push(`${key} must be an integer from ${min} to ${max} (got "${raw}")`);
+      return fallback;
+    }
+    return value;
+  };
+
+  const bool = (key: string, fallback: boolean) => {
+    const raw = env[key]?.trim().toLowerCase();
+    if (!raw) return fallback;
+    if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+    if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+    problems.push(`${key} must be true or false (got "${env[key]}")`);
+    return fallback;
+  };
+
+  const url = (key: string, protocols: string[]) => {
+    const raw = optional(key);
+    if (!raw) return null;
+    try {
+      const parsed = new URL(raw);
+      if (!protocols.includes(parsed.protocol)) throw new Error('protocol');
+      return raw;
+    } catch {
+      problems.push(`${key} must be a ${protocols.map((p) => p.replace(':', '://')).join(' or ')} URL`);
+      return null;
+    }
+  };
+
+  const nodeEnvRaw = str('NODE_ENV', 'development');
+  let nodeEnv: NodeEnv = 'development';
+  if (nodeEnvRaw === 'development' || nodeEnvRaw === 'production' || nodeEnvRaw === 'test') nodeEnv = nodeEnvRaw;
+  else problems.push(`NODE_ENV must be development, production or test (got "${nodeEnvRaw}")`);
+
+  const publicUrl = url('PUBLIC_URL', ['http:', 'https:']);
+
+  let sessionSecret = optional('SESSION_SECRET');
+  if (sessionSecret && sessionSecret.length < 32) {
+    problems.push('SESSION_SECRET must be at least 32 characters');
+  }
+  if (!sessionSecret) {
+    if (nodeEnv === 'production') problems.push('SESSION_SECRET is required when NODE_ENV=production');
+    // Outside production a per-process secret is fine: sessions simply do not survive a restart.
+    sessionSecret = randomBytes(32).toString('hex');
+  }
+
+  const logLevel = str('LOG_LEVEL', nodeEnv === 'test' ? 'silent' : 'info');
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
+    problems.push(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "${logLevel}")`);
+  }
+
+  const config: Config = {
+    nodeEnv,
+    host: str('HOST', '127.0.0.1'),
+    port: int('PORT', 3000, 0, 65535),
+    publicUrl,
+    dataDir: resolve(PROJECT_ROOT, str('DATA_DIR', '.data')),
+    databaseUrl: url('DATABASE_URL', ['postgres:', 'postgresql:']),
+    redisUrl: url('REDIS_URL', ['redis:', 'rediss:']),
+    sessionSecret,
+    sessionTtlHours: int('SESSION_TTL_HOURS', 12, 1, 24 * 90),
+    apiTokenTtlHours: int('API_TOKEN_TTL_HOURS', 24 * 30, 1, 24 * 365),
+    cookieSecure: bool('COOKIE_SECURE', publicUrl?.startsWith('https:') ?? nodeEnv === 'production'),
+    bodyLimitBytes: int('BODY_LIMIT_BYTES', 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    rateLimitPerMinute: int('RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000),
+    loginMaxFailuresPerMinute: int('LOGIN_MAX_FAILURES_PER_MINUTE', 10, 1, 10_000),
+    trustProxy: bool('TRUST_PROXY', false),
+    logLevel,
+    seedDemo: bool('SEED_DEMO', nodeEnv !== 'production'),
+    ...overrides,
+  };
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}

@@ -1,0 +1,82 @@
+// One drizzle schema, two drivers: a Postgres server through postgres.js when DATABASE_URL is set, otherwise
+// PGlite (real Postgres compiled to WASM) embedded in this process with its files under DATA_DIR. Both are
+// Postgres, so every query, index and migration is the same.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { sql } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import postgres from 'postgres';
+import * as schema from './schema/index.js';
+
+export type Schema = typeof schema;
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+
+export interface Database {
+  db: Db;
+  driver: 'postgres' | 'pglite';
+  /** Runs `fn` while holding a cluster-wide lock, so that two processes booting together migrate once. */
+  withMigrationLock<T>(fn: () => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  databaseUrl: string | null;
+  dataDir: string;
+  /** Embedded only: start from this data-directory dump instead of an empty one (tests clone a migrated template). */
+  loadDataDir?: Blob;
+  /** Embedded only: keep the database in memory (tests). */
+  inMemory?: boolean;
+  maxConnections?: number;
+}
+
+const MIGRATION_LOCK_KEY = 7_346_210_001;
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  if (options.databaseUrl) {
+    const client = postgres(options.databaseUrl, {
+      max: options.maxConnections ?? 10,
+      onnotice: () => {},
+      connection: { application_name: 'sun-scorm' },
+    });
+    const db = drizzlePostgres(client, { schema }) as unknown as Db;
+    return {
+      db,
+      driver: 'postgres',
+      async withMigrationLock(fn) {
+        const lockConnection = await client.reserve();
+        try {
+          await lockConnection`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`;
+          return await fn();
+        } finally {
+          await lockConnection`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`.catch(() => {});
+          lockConnection.release();
+        }
+      },
+      close: () => client.end({ timeout: 5 }),
+    };
+  }
+
+  let dataDir: string | undefined;
+  if (!options.inMemory) {
+    mkdirSync(options.dataDir, { recursive: true });
+    dataDir = join(options.dataDir, 'pglite');
+  }
+  const client = await PGlite.create({ dataDir, loadDataDir: options.loadDataDir });
+  const db = drizzlePglite(client, { schema }) as unknown as Db;
+  return {
+    db,
+    driver: 'pglite',
+    // PGlite is single-process and single-connection: there is no one to race with.
+    withMigrationLock: (fn) => fn(),
+    close: () => client.close(),
+  };
+}
+
+export async function pingDatabase(db: Db): Promise<number> {
+  const started = performance.now();
+  await db.execute(sql`select 1`);
+  return performance.now() - started;
+}

@@ -1,0 +1,4 @@
+export * from './tenants.js';
+export * from './users.js';
+export * from './sessions.js';
+export * from './audit.js';

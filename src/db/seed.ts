@@ -1,0 +1,45 @@
+// Demo data: the "Acme Learning" tenant with one user per role, and a platform operator. Runs on the first start of
+// an empty embedded database and from `npm run seed`; never on a database that already has tenants, and never with
+// the well-known demo password in production (random passwords are generated and printed once instead).
+import { randomBytes } from 'node:crypto';
+import { count } from 'drizzle-orm';
+import type { Db } from './client.js';
+import { tenants, type UserRole } from './schema/index.js';
+import { hashPassword } from '../lib/passwords.js';
+import { insertUser } from '../modules/accounts/accounts.queries.js';
+import { insertTenant } from '../modules/operator/operator.queries.js';
+
+export const DEMO_PASSWORD = 'sun-scorm-demo';
+
+export const DEMO_USERS: { email: string; displayName: string; role: UserRole }[] = [
+  { email: 'owner@acme.test', displayName: 'Olivia Owner', role: 'owner' },
+  { email: 'admin@acme.test', displayName: 'Adam Admin', role: 'admin' },
+  { email: 'author@acme.test', displayName: 'Ava Author', role: 'author' },
+  { email: 'learner@acme.test', displayName: 'Leo Learner', role: 'learner' },
+  { email: 'learner2@acme.test', displayName: 'Lena Learner', role: 'learner' },
+  { email: 'operator@sun-scorm.test', displayName: 'Platform Operator', role: 'operator' },
+];
+
+export type SeedResult =
+  | { seeded: false; reason: string }
+  | { seeded: true; tenantId: string; credentials: { email: string; password: string; role: UserRole }[] };
+
+export async function seedDemoData(db: Db, { production }: { production: boolean }): Promise<SeedResult> {
+  return db.transaction(async (tx) => {
+    // Serialise concurrent seeders (two processes starting on one fresh database).
+    await tx.execute('select pg_advisory_xact_lock(7346210002)');
+    const [existing] = await tx.select({ value: count() }).from(tenants);
+    if ((existing?.value ?? 0) > 0) return { seeded: false, reason: 'the database already has tenants' } as const;
+
+    const tenant = await insertTenant(tx, { name: 'Acme Learning', slug: 'acme', domain: null });
+    const credentials = [];
+    const sharedHash = production ? null : await hashPassword(DEMO_PASSWORD);
+    for (const user of DEMO_USERS) {
+      const password = production ? randomBytes(12).toString('base64url') : DEMO_PASSWORD;
+      const passwordHash = sharedHash ?? (await hashPassword(password));
+      await insertUser(tx, { ...user, tenantId: user.role === 'operator' ? null : tenant.id, passwordHash });
+      credentials.push({ email: user.email, password, role: user.role });
+    }
+    return { seeded: true, tenantId: tenant.id, credentials } as const;
+  });
+}

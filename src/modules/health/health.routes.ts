@@ -1,0 +1,21 @@
+// GET /health for load balancers and people: process and database status with a few counts. Never cached,
+// never authenticated, never rate-limited; answers 503 when the database does not.
+import type { FastifyInstance } from 'fastify';
+import { pingDatabase } from '../../db/client.js';
+import { VERSION } from '../../paths.js';
+import { countTenantsAndUsers } from '../operator/operator.queries.js';
+
+export default async function healthRoutes(app: FastifyInstance) {
+  app.get('/health', { config: { skipAuth: true } }, async (request, reply) => {
+    reply.header('Cache-Control', 'no-store');
+    const base = { version: VERSION, uptimeSeconds: Math.round(process.uptime()) };
+    try {
+      const latencyMs = await pingDatabase(app.db);
+      const counts = await countTenantsAndUsers(app.db);
+      return { status: 'ok', ...base, database: { status: 'ok', driver: app.database.driver, latencyMs: Math.round(latencyMs * 10) / 10 }, counts };
+    } catch (err) {
+      request.log.error({ err }, 'health check: database unavailable');
+      return reply.code(503).send({ status: 'error', ...base, database: { status: 'error', driver: app.database.driver }, counts: null });
+    }
+  });
+}

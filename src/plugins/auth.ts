@@ -1,0 +1,89 @@
+// Who is calling. Browsers carry a session cookie: a JWT (signed with @fastify/jwt) naming a session row, checked
+// on every request so that sign-out or deactivation ends access at once. API clients carry `Authorization: Bearer`
+// with an opaque token whose SHA-256 is looked up. A request with an Authorization header never falls back to the
+// cookie. `requireUser` and `requireRole` guard routes.
+import fastifyJwt from '@fastify/jwt';
+import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Config } from '../config.js';
+import type { UserRole } from '../db/schema/index.js';
+import { ForbiddenError, UnauthorizedError } from '../lib/errors.js';
+import type { Principal } from '../modules/accounts/accounts.queries.js';
+import { principalFromSession, principalFromToken, startSession } from '../modules/accounts/accounts.service.js';
+
+export const SESSION_COOKIE = 'sun_session';
+
+declare module '@fastify/jwt' {
+  // request.user is declared (and decorated with null) by @fastify/jwt; we fill it with our principal.
+  interface FastifyJWT {
+    payload: { sid: string };
+    user: Principal | null;
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyReply {
+    signIn(account: { userId: string; tenantId: string | null }): Promise<string>;
+    clearSessionCookie(): void;
+  }
+  interface FastifyInstance {
+    requireUser: preHandlerAsyncHookHandler;
+    requireRole(...roles: UserRole[]): preHandlerAsyncHookHandler;
+  }
+  interface FastifyContextConfig {
+    /** true: skip looking up the caller (health checks, static files). */
+    skipAuth?: boolean;
+  }
+}
+
+export default fp<{ config: Config }>(
+  async (app, { config }) => {
+    await app.register(fastifyJwt, { secret: config.sessionSecret });
+    const cookieOptions = { httpOnly: true, sameSite: 'lax' as const, secure: config.cookieSecure, path: '/' };
+
+    app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+      if (request.routeOptions.config?.skipAuth || request.url.startsWith('/static/')) return;
+      const authorization = request.headers.authorization;
+      if (authorization) {
+        const bearer = /^Bearer\s+(\S+)$/i.exec(authorization);
+        if (bearer) request.user = await principalFromToken(app.db, bearer[1]!);
+        return;
+      }
+      const cookie = request.cookies[SESSION_COOKIE];
+      if (!cookie) return;
+      let sessionId: string | undefined;
+      try {
+        sessionId = app.jwt.verify<{ sid: string }>(cookie).sid;
+      } catch {
+        // Forged, expired or signed with an old secret: the same as no cookie.
+      }
+      request.user = sessionId ? await principalFromSession(app.db, sessionId) : null;
+      if (!request.user) reply.clearCookie(SESSION_COOKIE, cookieOptions);
+    });
+
+    app.decorateReply('signIn', async function (this: FastifyReply, account: { userId: string; tenantId: string | null }) {
+      const { sessionId } = await startSession(app.db, account, {
+        ip: this.request.ip,
+        userAgent: this.request.headers['user-agent'] ?? null,
+        ttlHours: config.sessionTtlHours,
+      });
+      const token = app.jwt.sign({ sid: sessionId }, { expiresIn: `${config.sessionTtlHours}h` });
+      this.setCookie(SESSION_COOKIE, token, { ...cookieOptions, maxAge: config.sessionTtlHours * 3600 });
+      return sessionId;
+    });
+
+    app.decorateReply('clearSessionCookie', function (this: FastifyReply) {
+      this.clearCookie(SESSION_COOKIE, cookieOptions);
+    });
+
+    const requireUser: preHandlerAsyncHookHandler = async (request) => {
+      if (!request.user) throw new UnauthorizedError();
+    };
+    app.decorate('requireUser', requireUser);
+    app.decorate('requireRole', (...roles: UserRole[]): preHandlerAsyncHookHandler => async (request) => {
+      if (!request.user) throw new UnauthorizedError();
+      if (!roles.includes(request.user.role)) throw new ForbiddenError();
+    });
+  },
+  { name: 'auth', dependencies: ['db', 'security'] },
+);

@@ -1,0 +1,49 @@
+// Process entry: read the config, build the app, seed demo data on a fresh embedded database, listen, and close
+// cleanly on SIGINT/SIGTERM so in-flight requests finish and the database is flushed.
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+import { seedDemoData } from './db/seed.js';
+
+async function main() {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(78); // EX_CONFIG
+    }
+    throw error;
+  }
+
+  const app = await buildApp(config);
+
+  if (config.seedDemo && !config.databaseUrl) {
+    const result = await seedDemoData(app.db, { production: config.nodeEnv === 'production' });
+    if (result.seeded) {
+      app.log.info('Created the demo tenant "Acme Learning". Sign in with:');
+      for (const c of result.credentials) app.log.info(`  ${c.email.padEnd(26)} ${c.password}  (${c.role})`);
+    }
+  }
+
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, 'shutting down');
+    const timer = setTimeout(() => process.exit(1), 10_000).unref();
+    await app.close();
+    clearTimeout(timer);
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+  await app.listen({ host: config.host, port: config.port });
+  app.log.info(`Sun-SCORM is running at http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}/`);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
