@@ -20,6 +20,8 @@ export interface Database {
   /** Runs `fn` while holding a cluster-wide lock, so that two processes booting together migrate once. */
   withMigrationLock<T>(fn: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
+  /** Embedded only: a gzipped dump of the data directory (tests clone a migrated template from it). */
+  dump?(): Promise<Blob>;
 }
 
 export interface DatabaseOptions {
@@ -72,6 +74,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     // PGlite is single-process and single-connection: there is no one to race with.
     withMigrationLock: (fn) => fn(),
     close: () => client.close(),
+    dump: () => client.dumpDataDir('gzip'),
   };
 }
 
