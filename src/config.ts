@@ -28,6 +28,8 @@ export interface Config {
   logLevel: string;
   /** Create the demo tenant on first start of an empty embedded database. */
   seedDemo: boolean;
+  /** Debian's Chromium, for PDF export (Puppeteer) and the browser tests. */
+  chromiumPath: string;
 }
 
 export class ConfigError extends Error {
@@ -117,6 +119,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     trustProxy: bool('TRUST_PROXY', false),
     logLevel,
     seedDemo: bool('SEED_DEMO', nodeEnv !== 'production'),
+    chromiumPath: str('CHROMIUM_PATH', '/usr/bin/chromium'),
     ...overrides,
   };
 
