@@ -28,7 +28,10 @@ export interface TestAppOptions {
 
 export async function buildTestApp(overrides: Partial<Config> = {}, options: TestAppOptions = {}): Promise<TestContext> {
   const database = await openTestDatabase();
-  const config = loadConfig({ NODE_ENV: 'test' }, { cookieSecure: false, ...overrides });
+  // REDIS_URL, when set (CI's Postgres run), puts rate limits and sign-in counters in the real Redis.
+  // The request rate limit is raised so that parallel test files on one Redis do not throttle each other.
+  const env = { NODE_ENV: 'test', ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}) };
+  const config = loadConfig(env, { cookieSecure: false, rateLimitPerMinute: 1_000_000, ...overrides });
   const app = await buildApp(config, { database });
   await options.extend?.(app);
   await app.ready();
@@ -104,6 +107,12 @@ export class CookieJar {
   }
 }
 
+/** A random private address, so per-IP limits never carry over between tests or runs sharing one Redis. */
+export function randomIp(): string {
+  const [a, b, c] = randomBytes(3);
+  return `10.${a}.${b}.${1 + (c! % 250)}`;
+}
+
 export function csrfFrom(html: string): string {
   const match = /name="_csrf" value="([^"]+)"/.exec(html);
   if (!match) throw new Error('no CSRF token in page');
@@ -123,7 +132,7 @@ export interface Browser {
 export async function browser(app: FastifyInstance, credentials?: { email: string; password?: string }): Promise<Browser & { loginResponse?: LightMyRequestResponse }> {
   const jar = new CookieJar();
   // Each browser has its own address, so per-IP sign-in limits in one test do not leak into another.
-  const remoteAddress = `10.${randomBytes(1)[0]}.${randomBytes(1)[0]}.${1 + (randomBytes(1)[0]! % 250)}`;
+  const remoteAddress = randomIp();
   const page = await app.inject({ method: 'GET', url: '/login', remoteAddress });
   jar.store(page);
   const client: Browser & { loginResponse?: LightMyRequestResponse } = {

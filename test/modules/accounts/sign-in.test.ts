@@ -1,5 +1,5 @@
 import t from 'tap';
-import { apiToken, bearer, browser, buildTestApp, createTenant, PASSWORD } from '../../helpers/build-app.js';
+import { apiToken, bearer, browser, buildTestApp, createTenant, PASSWORD, randomIp } from '../../helpers/build-app.js';
 
 const ctx = await buildTestApp();
 t.teardown(() => ctx.close());
@@ -28,7 +28,7 @@ t.test('each role signs in through the form and lands on its home page', async (
 t.test('a wrong password gets the same answer whether or not the email exists', async (t) => {
   const tenant = await createTenant(app);
   const attempt = (email: string) =>
-    app.inject({ method: 'POST', url: '/api/auth/token', payload: { email, password: 'not-the-password' }, remoteAddress: `10.1.${Math.floor(Math.random() * 250)}.1` });
+    app.inject({ method: 'POST', url: '/api/auth/token', payload: { email, password: 'not-the-password' }, remoteAddress: randomIp() });
   const known = await attempt(tenant.learner.email);
   const unknown = await attempt(`nobody-${tenant.slug}@example.test`);
   t.equal(known.statusCode, 401);
@@ -48,22 +48,22 @@ t.test('a wrong password gets the same answer whether or not the email exists', 
 t.test('10 failures a minute for one email lock it with 429 and Retry-After, from any IP', async (t) => {
   const tenant = await createTenant(app);
   const fail = (i: number) =>
-    app.inject({ method: 'POST', url: '/api/auth/token', payload: { email: tenant.admin.email, password: `wrong-${i}` }, remoteAddress: `10.2.0.${i + 1}` });
+    app.inject({ method: 'POST', url: '/api/auth/token', payload: { email: tenant.admin.email, password: `wrong-${i}` }, remoteAddress: randomIp() });
   for (let i = 0; i < 10; i++) t.equal((await fail(i)).statusCode, 401, `failure ${i + 1} is a 401`);
   const locked = await fail(11);
   t.equal(locked.statusCode, 429);
   t.equal(locked.json().error.code, 'RATE_LIMITED');
   const retryAfter = Number(locked.headers['retry-after']);
   t.ok(retryAfter >= 1 && retryAfter <= 60, `Retry-After is within the minute (${retryAfter})`);
-  const right = await app.inject({ method: 'POST', url: '/api/auth/token', payload: { email: tenant.admin.email, password: PASSWORD }, remoteAddress: '10.2.1.1' });
+  const right = await app.inject({ method: 'POST', url: '/api/auth/token', payload: { email: tenant.admin.email, password: PASSWORD }, remoteAddress: randomIp() });
   t.equal(right.statusCode, 429, 'even the right password waits out the lock');
-  const other = await app.inject({ method: 'POST', url: '/api/auth/token', payload: { email: tenant.learner.email, password: PASSWORD }, remoteAddress: '10.2.1.2' });
+  const other = await app.inject({ method: 'POST', url: '/api/auth/token', payload: { email: tenant.learner.email, password: PASSWORD }, remoteAddress: randomIp() });
   t.equal(other.statusCode, 200, 'other accounts are not affected');
 });
 
 t.test('10 failures a minute from one IP lock that IP, whatever the email', async (t) => {
   const tenant = await createTenant(app);
-  const ip = '10.3.3.3';
+  const ip = randomIp();
   for (let i = 0; i < 10; i++) {
     const r = await app.inject({ method: 'POST', url: '/api/auth/token', payload: { email: `x${i}@${tenant.slug}.test`, password: 'wrong-wrong' }, remoteAddress: ip });
     t.equal(r.statusCode, 401);
@@ -167,4 +167,19 @@ t.test('the token endpoint issues a Bearer token that works for the JSON API', a
   t.equal(me.json().data.id, tenant.admin.id);
   const wrongScheme = await app.inject({ method: 'GET', url: '/api/me', headers: { authorization: `Basic ${body.data.token}` } });
   t.equal(wrongScheme.statusCode, 401);
+});
+
+t.test('the request rate limit answers 429 with Retry-After once an IP goes over it', async (t) => {
+  const limited = await buildTestApp({ rateLimitPerMinute: 5 });
+  t.teardown(() => limited.close());
+  const ip = randomIp();
+  const statuses = [];
+  for (let i = 0; i < 6; i++) statuses.push((await limited.app.inject({ method: 'GET', url: '/login', remoteAddress: ip })).statusCode);
+  t.same(statuses, [200, 200, 200, 200, 200, 429]);
+  const over = await limited.app.inject({ method: 'GET', url: '/api/me', remoteAddress: ip });
+  t.equal(over.statusCode, 429);
+  t.equal(over.json().error.code, 'RATE_LIMITED');
+  t.ok(Number(over.headers['retry-after']) >= 1);
+  const health = await limited.app.inject({ method: 'GET', url: '/health', remoteAddress: ip });
+  t.equal(health.statusCode, 200, 'health checks are never limited');
 });
