@@ -18,8 +18,9 @@ t.test('the operator signs in to the tenant list and creates a tenant with its f
   const slug = unique('acme');
   const r = await op.post('/operator/tenants', { name: 'Acme Two', slug, domain: '', ownerEmail: `boss@${slug}.test`, ownerName: 'Boss', ownerPassword: 'boss-password-1' });
   t.equal(r.statusCode, 303);
-  const after = await op.get(`/operator?q=${slug}`);
+  const after = await op.get(r.headers.location as string);
   t.match(after.body, 'Acme Two');
+  t.match(after.body, 'Its owner can now sign in', 'the list confirms the new organisation');
 
   const owner = await browser(app, { email: `boss@${slug}.test`, password: 'boss-password-1' });
   t.equal(owner.loginResponse!.statusCode, 303, 'the new owner can sign in');

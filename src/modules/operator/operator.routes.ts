@@ -21,12 +21,13 @@ const NewTenantBody = Type.Object({
 export default async function operatorRoutes(app: FastifyInstance) {
   const operatorOnly = { preHandler: app.requireRole('operator') };
 
-  app.get<{ Querystring: { q?: string; page?: string } }>('/operator', operatorOnly, async (request, reply) => {
+  app.get<{ Querystring: { q?: string; page?: string; created?: string } }>('/operator', operatorOnly, async (request, reply) => {
     const page = pageNumber(request.query.page);
     const search = request.query.q?.trim() || undefined;
     const { rows, total } = await listTenants(app.db, { search, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
     const template = request.headers['hx-target'] === 'tenant-table' ? 'operator/_tenant-table' : 'operator/tenants';
-    return reply.page(template, { title: 'Organisations', tenants: rows, total, page, pageSize: PAGE_SIZE, search: search ?? '' });
+    const created = request.query.created ? rows.find((t) => t.slug === request.query.created) ?? null : null;
+    return reply.page(template, { title: 'Organisations', tenants: rows, total, page, pageSize: PAGE_SIZE, search: search ?? '', created });
   });
 
   app.get('/operator/tenants/new', operatorOnly, async (_request, reply) =>
