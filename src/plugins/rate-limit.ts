@@ -17,6 +17,7 @@ export default fp<{ config: Config }>(
     let redis: Redis | undefined;
     if (config.redisUrl) {
       redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, connectTimeout: 5000, lazyConnect: true });
+      redis.on('error', (err) => app.log.error({ err }, 'redis error'));
       await redis.connect();
       app.addHook('onClose', async () => {
         await redis!.quit();
@@ -29,8 +30,10 @@ export default fp<{ config: Config }>(
       timeWindow: '1 minute',
       redis,
       nameSpace: 'sun-scorm:rl:',
+      // If Redis is briefly unreachable, serve requests unlimited rather than failing every one of them.
+      skipOnError: true,
       // Static files and health checks are cheap and polled by browsers and load balancers.
-      allowList: (request) => request.url.startsWith('/static/') || request.url === '/health',
+      allowList: (request) => request.url.startsWith('/static/') || request.url.split('?')[0] === '/health',
     });
 
     const attempts: AttemptCounter = redis ? new RedisAttemptCounter(redis) : new MemoryAttemptCounter();
