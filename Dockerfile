@@ -42,13 +42,15 @@ COPY --from=build /app/drizzle ./drizzle
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=3000 \
+    CONTENT_PORT=3001 \
     DATA_DIR=/data \
     CHROMIUM_PATH=/usr/bin/chromium
 # Declared after the chown above, so a fresh named volume starts out owned by the app user.
 VOLUME /data
 
 USER sunscorm
-EXPOSE 3000
+# 3000: the app; 3001: package content on its own origin (CONTENT_ORIGIN must point at it).
+EXPOSE 3000 3001
 
 # The slim image has no curl; Node 20 has fetch. /health answers 503 when the database does not.
 # start-period covers the first start of an embedded database (initdb takes a few seconds).

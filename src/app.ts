@@ -2,16 +2,19 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import type { Database } from './db/client.js';
+import { LocalContentStore } from './lib/content-store.js';
 import auditPlugin from './plugins/audit.js';
 import authPlugin from './plugins/auth.js';
 import dbPlugin from './plugins/db.js';
 import errorsPlugin from './plugins/errors.js';
+import jobsPlugin from './plugins/jobs.js';
 import rateLimitPlugin from './plugins/rate-limit.js';
 import securityPlugin from './plugins/security.js';
 import tenancyPlugin from './plugins/tenancy.js';
 import viewsPlugin from './plugins/views.js';
 import accountsRoutes from './modules/accounts/accounts.routes.js';
 import adminRoutes from './modules/admin/admin.routes.js';
+import coursesRoutes from './modules/courses/courses.routes.js';
 import healthRoutes from './modules/health/health.routes.js';
 import homeRoutes from './modules/home/home.routes.js';
 import operatorRoutes from './modules/operator/operator.routes.js';
@@ -37,12 +40,16 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(authPlugin, { config });
   await app.register(tenancyPlugin);
   await app.register(auditPlugin);
+  await app.register(jobsPlugin);
+
+  const store = new LocalContentStore(config.dataDir);
 
   await app.register(healthRoutes);
   await app.register(accountsRoutes, { config });
   await app.register(homeRoutes);
   await app.register(adminRoutes);
   await app.register(operatorRoutes);
+  await app.register(coursesRoutes, { config, store });
 
   return app;
 }

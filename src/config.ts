@@ -30,6 +30,23 @@ export interface Config {
   seedDemo: boolean;
   /** Debian's Chromium, for PDF export (Puppeteer) and the browser tests. */
   chromiumPath: string;
+  /**
+   * Package content (untrusted HTML and JS) is served from its own origin so that it can never act with a user's
+   * session. CONTENT_PORT: where this process serves it (0: not here, e.g. another process or a CDN serves it);
+   * CONTENT_ORIGIN: the public URL browsers use for it.
+   */
+  contentPort: number;
+  contentOrigin: string;
+  /** This app's own origin as browsers see it (PUBLIC_URL's origin, else http://HOST:PORT). */
+  appOrigin: string;
+  uploadMaxBytes: number;
+  import: {
+    maxTotalBytes: number;
+    maxEntries: number;
+    /** Largest uncompressed/compressed ratio allowed for an entry over 1 MB (zip-bomb guard). */
+    maxCompressionRatio: number;
+    maxManifestBytes: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -101,10 +118,21 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     problems.push(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "${logLevel}")`);
   }
 
+  const port = int('PORT', 3000, 0, 65535);
+  const contentPort = int('CONTENT_PORT', port === 0 ? 0 : port + 1, 0, 65535);
+  const host = str('HOST', '127.0.0.1');
+  const contentOrigin =
+    url('CONTENT_ORIGIN', ['http:', 'https:'])?.replace(/\/+$/, '') ??
+    `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${contentPort}`;
+
+
+  const localHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  const appOrigin = publicUrl ? new URL(publicUrl).origin : `http://${localHost}:${port}`;
+
   const config: Config = {
     nodeEnv,
-    host: str('HOST', '127.0.0.1'),
-    port: int('PORT', 3000, 0, 65535),
+    host,
+    port,
     publicUrl,
     dataDir: resolve(PROJECT_ROOT, str('DATA_DIR', '.data')),
     databaseUrl: url('DATABASE_URL', ['postgres:', 'postgresql:']),
@@ -120,6 +148,16 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     logLevel,
     seedDemo: bool('SEED_DEMO', nodeEnv !== 'production'),
     chromiumPath: str('CHROMIUM_PATH', '/usr/bin/chromium'),
+    contentPort,
+    contentOrigin,
+    appOrigin,
+    uploadMaxBytes: int('UPLOAD_MAX_BYTES', 1024 ** 3, 1024, 64 * 1024 ** 3),
+    import: {
+      maxTotalBytes: int('IMPORT_MAX_TOTAL_BYTES', 4 * 1024 ** 3, 1024, 256 * 1024 ** 3),
+      maxEntries: int('IMPORT_MAX_ENTRIES', 50_000, 1, 10_000_000),
+      maxCompressionRatio: int('IMPORT_MAX_COMPRESSION_RATIO', 200, 2, 100_000),
+      maxManifestBytes: int('MANIFEST_MAX_BYTES', 8 * 1024 * 1024, 1024, 256 * 1024 * 1024),
+    },
     ...overrides,
   };
 

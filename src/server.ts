@@ -1,6 +1,7 @@
 // Process entry: read the config, build the app, seed demo data on a fresh embedded database, listen, and close
 // cleanly on SIGINT/SIGTERM so in-flight requests finish and the database is flushed.
 import { buildApp } from './app.js';
+import { buildContentApp } from './content/content-app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { seedDemoData } from './db/seed.js';
 
@@ -17,6 +18,8 @@ async function main() {
   }
 
   const app = await buildApp(config);
+  // Package content is served on its own origin (see src/content/content-app.ts); 0 means another process does it.
+  const contentApp = config.contentPort > 0 ? await buildContentApp(config, { database: app.database }) : null;
 
   if (config.seedDemo && !config.databaseUrl) {
     const result = await seedDemoData(app.db, { production: config.nodeEnv === 'production' });
@@ -32,6 +35,7 @@ async function main() {
     closing = true;
     app.log.info({ signal }, 'shutting down');
     const timer = setTimeout(() => process.exit(1), 10_000).unref();
+    await contentApp?.close();
     await app.close();
     clearTimeout(timer);
     process.exit(0);
@@ -40,7 +44,8 @@ async function main() {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
   await app.listen({ host: config.host, port: config.port });
-  app.log.info(`Sun-SCORM is running at http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}/`);
+  if (contentApp) await contentApp.listen({ host: config.host, port: config.contentPort });
+  app.log.info(`Sun-SCORM is running at ${config.appOrigin}/ (package content from ${config.contentOrigin}/)`);
 }
 
 main().catch((error) => {

@@ -12,3 +12,15 @@ document.addEventListener('htmx:responseError', (event) => {
   alert.textContent = message;
   flash.replaceChildren(alert);
 });
+
+// Upload progress: htmx reports XHR upload progress; show it on the form's <progress>.
+document.addEventListener('htmx:xhr:progress', (event) => {
+  const form = event.target.closest?.('[data-upload-progress]');
+  if (!form || !event.detail.lengthComputable) return;
+  const bar = form.querySelector('.upload-progress');
+  const status = form.querySelector('.upload-status');
+  const percent = Math.round((event.detail.loaded / event.detail.total) * 100);
+  bar.hidden = false;
+  bar.value = percent;
+  if (status) status.textContent = percent < 100 ? `Uploading… ${percent}%` : 'Uploaded. Starting the import…';
+});

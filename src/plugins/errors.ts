@@ -17,6 +17,10 @@ const FASTIFY_CODES: Record<string, Omit<HttpProblem, 'details'>> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: { statusCode: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: 'This content type is not accepted here.' },
   FST_ERR_CTP_EMPTY_JSON_BODY: { statusCode: 400, code: 'INVALID_JSON', message: 'The request says it is JSON but its body is empty.' },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { statusCode: 400, code: 'BAD_REQUEST', message: 'The Content-Length header does not match the body.' },
+  FST_REQ_FILE_TOO_LARGE: { statusCode: 413, code: 'PAYLOAD_TOO_LARGE', message: 'The file is larger than this server accepts for uploads.' },
+  FST_FILES_LIMIT: { statusCode: 413, code: 'PAYLOAD_TOO_LARGE', message: 'Upload one file at a time.' },
+  FST_PARTS_LIMIT: { statusCode: 413, code: 'PAYLOAD_TOO_LARGE', message: 'The upload form has too many fields.' },
+  FST_INVALID_MULTIPART_CONTENT_TYPE: { statusCode: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Send the package as multipart/form-data with a "file" field.' },
   FST_CSRF_MISSING_SECRET: { statusCode: 403, code: 'CSRF_FAILED', message: 'Your form expired or came from another site. Reload the page and try again.' },
   FST_CSRF_INVALID_TOKEN: { statusCode: 403, code: 'CSRF_FAILED', message: 'Your form expired or came from another site. Reload the page and try again.' },
 };

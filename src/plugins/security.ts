@@ -33,7 +33,8 @@ export default fp<{ config: Config }>(
           imgSrc: ["'self'", 'data:'],
           fontSrc: ["'self'"],
           connectSrc: ["'self'"],
-          frameSrc: ["'self'"],
+          // Package content plays in frames from its own origin (src/content/content-app.ts).
+          frameSrc: ["'self'", config.contentOrigin],
           frameAncestors: ["'none'"],
           formAction: ["'self'"],
           objectSrc: ["'none'"],
@@ -49,6 +50,15 @@ export default fp<{ config: Config }>(
       sessionPlugin: '@fastify/cookie',
       cookieKey: 'sun_csrf',
       cookieOpts: { httpOnly: true, sameSite: 'lax', secure: config.cookieSecure, path: '/', signed: true },
+      // Uploads are streamed, so their multipart body is not parsed before this check: a plain (no-JS) upload
+      // form carries the token in its action URL instead; htmx sends the header.
+      getToken: (request) => {
+        const body = request.body as { _csrf?: string } | undefined;
+        const fromHeader = request.headers['x-csrf-token'];
+        const isMultipart = request.headers['content-type']?.startsWith('multipart/form-data');
+        const fromQuery = isMultipart ? (request.query as { _csrf?: string } | undefined)?._csrf : undefined;
+        return body?._csrf ?? (typeof fromHeader === 'string' ? fromHeader : undefined) ?? fromQuery ?? '';
+      },
     });
 
     app.addHook('preHandler', (request: FastifyRequest, reply: FastifyReply, done) => {

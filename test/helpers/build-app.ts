@@ -1,6 +1,9 @@
 // Builds the real app on a real database for a test file, plus a random tenant factory and sign-in helpers.
 // Every test makes its own tenant, so test files run in parallel on one Postgres server without seeing each other.
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
@@ -28,10 +31,12 @@ export interface TestAppOptions {
 
 export async function buildTestApp(overrides: Partial<Config> = {}, options: TestAppOptions = {}): Promise<TestContext> {
   const database = await openTestDatabase();
+  // Each test app gets its own data directory (uploads, content), removed when it closes.
+  const dataDir = await mkdtemp(join(tmpdir(), 'sun-scorm-test-'));
   // REDIS_URL, when set (CI's Postgres run), puts rate limits and sign-in counters in the real Redis.
   // The request rate limit is raised so that parallel test files on one Redis do not throttle each other.
   const env = { NODE_ENV: 'test', ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}) };
-  const config = loadConfig(env, { cookieSecure: false, rateLimitPerMinute: 1_000_000, ...overrides });
+  const config = loadConfig(env, { cookieSecure: false, rateLimitPerMinute: 1_000_000, dataDir, ...overrides });
   const app = await buildApp(config, { database });
   await options.extend?.(app);
   await app.ready();
@@ -42,6 +47,7 @@ export async function buildTestApp(overrides: Partial<Config> = {}, options: Tes
     async close() {
       await app.close();
       await database.close();
+      await rm(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -1,0 +1,70 @@
+// The content origin: a separate, minimal Fastify app (its own port, or its own host behind a proxy) that serves
+// extracted package files and nothing else. Packages are untrusted HTML and JS; on their own origin they cannot
+// read the app's pages, its CSRF tokens or its API responses (the same-origin policy keeps them out), and the app's
+// session cookie is HttpOnly and never consulted here. Access comes only from a signed, expiring URL prefix.
+import fastifyStatic from '@fastify/static';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Config } from '../config.js';
+import type { Database } from '../db/client.js';
+import { LocalContentStore } from '../lib/content-store.js';
+import { unsafeNameReason } from '../lib/zip.js';
+import { findVersionStorage } from '../modules/courses/courses.queries.js';
+import { readContentGrant } from './content-urls.js';
+
+interface CachedVersion {
+  tenantId: string;
+  storageKey: string;
+  expires: number;
+}
+
+const CACHE_MS = 60_000;
+
+export async function buildContentApp(config: Config, { database }: { database: Database }): Promise<FastifyInstance> {
+  // Signed tokens sit in the path, longer than the router's default 100-character parameter limit.
+  const app = Fastify({ logger: { level: config.logLevel }, trustProxy: config.trustProxy, routerOptions: { maxParamLength: 1000 } });
+  const store = new LocalContentStore(config.dataDir);
+  // Versions are immutable, so their storage location can be cached; a deleted course stops being served within
+  // CACHE_MS (its files are removed at once anyway).
+  const versions = new Map<string, CachedVersion>();
+
+  await app.register(fastifyStatic, { root: config.dataDir, serve: false });
+
+  const notFound = { statusCode: 404, message: 'Not found.' };
+
+  app.addHook('onSend', async (_request, reply, payload) => {
+    reply.header('X-Content-Type-Options', 'nosniff');
+    reply.header('Referrer-Policy', 'no-referrer');
+    // Only the app may frame package content.
+    reply.header('Content-Security-Policy', `frame-ancestors ${config.appOrigin}`);
+    return payload;
+  });
+
+  app.get<{ Params: { token: string; '*': string } }>('/c/:token/*', async (request, reply) => {
+    const grant = readContentGrant(config, request.params.token);
+    if (!grant) return reply.code(403).type('text/plain').send('This content link has expired or is not valid. Reopen the course.');
+    const path = request.params['*'] ?? ''; // already URL-decoded by the router
+    if (!path || unsafeNameReason(path) || path.split('/').includes('.')) return reply.code(404).send(notFound);
+
+    let version = versions.get(grant.v);
+    if (!version || version.expires < Date.now()) {
+      const row = await findVersionStorage(database.db, { versionId: grant.v });
+      if (!row) return reply.code(404).send(notFound);
+      version = { tenantId: row.tenantId, storageKey: row.storageKey, expires: Date.now() + CACHE_MS };
+      versions.set(grant.v, version);
+      if (versions.size > 10_000) versions.delete(versions.keys().next().value!);
+    }
+    if (version.tenantId !== grant.t) return reply.code(404).send(notFound);
+
+    return reply.sendFile(path, store.localRoot(version.storageKey), {
+      maxAge: '365d',
+      immutable: true,
+      acceptRanges: true,
+      dotfiles: 'deny',
+      index: false,
+    });
+  });
+
+  app.get('/health', async () => ({ status: 'ok' }));
+  app.setNotFoundHandler((_request, reply) => reply.code(404).send(notFound));
+  return app;
+}

@@ -1,0 +1,131 @@
+// Background jobs in Postgres. `app.jobs.enqueue()` stores a job; this process's runner claims queued jobs one at a
+// time (woken at once for its own jobs, polling for others'), reports throttled progress, and records the result or
+// a person-readable error. Pages poll the job row, so any process can show any job's state.
+import type { FastifyBaseLogger } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Db } from '../db/client.js';
+import type { Job } from '../db/schema/index.js';
+import { DomainError } from '../lib/errors.js';
+import * as q from '../modules/jobs/jobs.queries.js';
+
+export type JobHandler = (job: Job, progress: (percent: number, message: string) => void) => Promise<Record<string, unknown>>;
+
+export class JobRunner {
+  private readonly handlers = new Map<string, JobHandler>();
+  private running: Promise<void> | null = null;
+  private wakeAgain = false;
+  private stopped = false;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly db: Db,
+    private readonly log: FastifyBaseLogger,
+  ) {}
+
+  register(kind: string, handler: JobHandler) {
+    this.handlers.set(kind, handler);
+  }
+
+  async enqueue(values: { tenantId: string; kind: string; input: Record<string, unknown>; createdBy: string | null }) {
+    const job = await q.insertJob(this.db, values);
+    this.wake();
+    return job;
+  }
+
+  start(pollMs = 3000) {
+    this.timer = setInterval(() => this.wake(), pollMs);
+    this.timer.unref();
+    this.wake();
+  }
+
+  /** Runs until no queued job is left. */
+  wake(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    if (this.running) {
+      this.wakeAgain = true;
+      return this.running;
+    }
+    this.running = this.drain().finally(() => {
+      this.running = null;
+      if (this.wakeAgain) {
+        this.wakeAgain = false;
+        void this.wake();
+      }
+    });
+    return this.running;
+  }
+
+  /** Waits for the job queue to run dry (tests, graceful shutdown). */
+  async idle() {
+    while (this.running) await this.running;
+  }
+
+  async stop() {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.idle();
+  }
+
+  private async drain() {
+    for (;;) {
+      if (this.stopped) return;
+      let job: Job | null;
+      try {
+        job = await q.claimNextJob(this.db, { kinds: [...this.handlers.keys()] });
+      } catch (err) {
+        this.log.error({ err }, 'job runner could not claim a job');
+        return;
+      }
+      if (!job) return;
+      await this.run(job);
+    }
+  }
+
+  private async run(job: Job) {
+    const handler = this.handlers.get(job.kind)!;
+    let lastWrite = 0;
+    let pending: Promise<unknown> = Promise.resolve();
+    const progress = (percent: number, message: string) => {
+      const now = Date.now();
+      if (now - lastWrite < 400 && percent < 100) return;
+      lastWrite = now;
+      pending = pending.then(() => q.updateJobProgress(this.db, { jobId: job.id, progress: Math.round(percent), message })).catch(() => {});
+    };
+    try {
+      const result = await handler(job, progress);
+      await pending;
+      await q.finishJob(this.db, { jobId: job.id, result });
+    } catch (error) {
+      await pending;
+      const known = error instanceof DomainError;
+      if (!known) this.log.error({ err: error, jobId: job.id, kind: job.kind }, 'job failed');
+      await q
+        .finishJob(this.db, {
+          jobId: job.id,
+          error: known
+            ? { code: error.code, message: error.message, details: error.details }
+            : { code: 'INTERNAL_ERROR', message: 'Something went wrong on our side. It has been logged; please try again.' },
+        })
+        .catch((err) => this.log.error({ err, jobId: job.id }, 'could not record job failure'));
+    }
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    jobs: JobRunner;
+  }
+}
+
+export default fp(
+  async (app) => {
+    const runner = new JobRunner(app.db, app.log);
+    app.decorate('jobs', runner);
+    app.addHook('onReady', async () => {
+      await q.failAbandonedJobs(app.db, { olderThanMinutes: 60 }).catch((err) => app.log.error({ err }, 'could not fail abandoned jobs'));
+      runner.start();
+    });
+    app.addHook('onClose', () => runner.stop());
+  },
+  { name: 'jobs', dependencies: ['db'] },
+);

@@ -1,0 +1,87 @@
+// A package is untrusted HTML and JS. This plays a hostile one in real Chromium, framed by the course preview as a
+// learner or admin would see it, and checks that it can neither read the session nor act through the app's API.
+import { createServer } from 'node:net';
+import { eq } from 'drizzle-orm';
+import t from 'tap';
+import { buildContentApp } from '../../src/content/content-app.js';
+import { users } from '../../src/db/schema/index.js';
+import { apiToken, bearer, buildTestApp, createTenant, PASSWORD } from '../helpers/build-app.js';
+import { launchChromium, screenshot } from '../helpers/chromium.js';
+import { multipartFile } from '../helpers/fixtures.js';
+import { buildZip } from '../helpers/zip-writer.js';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+const [appPort, contentPort] = [await freePort(), await freePort()];
+const appOrigin = `http://127.0.0.1:${appPort}`;
+const ctx = await buildTestApp({ appOrigin, contentOrigin: `http://127.0.0.1:${contentPort}`, contentPort });
+const content = await buildContentApp(ctx.config, { database: ctx.database });
+await ctx.app.listen({ host: '127.0.0.1', port: appPort });
+await content.listen({ host: '127.0.0.1', port: contentPort });
+const chromium = await launchChromium();
+t.teardown(async () => {
+  await chromium.close();
+  await content.close();
+  await ctx.close();
+});
+
+const hostilePage = `<!doctype html><html><head><title>Totally a course</title></head><body><h1>Lesson 1</h1><script>
+const APP = ${JSON.stringify(appOrigin)};
+const out = { cookie: document.cookie, origin: location.origin };
+try { out.parent = 'read:' + window.parent.document.title; } catch (e) { out.parent = 'blocked:' + e.name; }
+try { out.api = window.parent.API ? 'found' : 'none'; } catch (e) { out.api = 'blocked:' + e.name; }
+const form = new URLSearchParams({ email: 'pwned@evil.test', displayName: 'Pwned', role: 'owner', password: 'pwned-password-1' });
+Promise.all([
+  fetch(APP + '/api/me', { credentials: 'include' }).then((r) => r.text()).then((t) => 'read:' + t, (e) => 'blocked:' + e.name),
+  fetch(APP + '/admin/users', { credentials: 'include' }).then((r) => r.text()).then((t) => 'read:' + t.slice(0, 80), (e) => 'blocked:' + e.name),
+  fetch(APP + '/admin/users', { method: 'POST', mode: 'no-cors', credentials: 'include', body: form }).then(() => 'sent', (e) => 'blocked:' + e.name),
+]).then(([me, page, post]) => {
+  Object.assign(out, { me, page, post });
+  document.body.dataset.result = JSON.stringify(out);
+});
+</script></body></html>`;
+
+const manifest = `<?xml version="1.0"?>
+<manifest identifier="evil" xmlns="http://www.imsproject.org/xsd/imscp_rootv1p1p2" xmlns:adlcp="http://www.adlnet.org/xsd/adlcp_rootv1p2">
+  <metadata><schema>ADL SCORM</schema><schemaversion>1.2</schemaversion></metadata>
+  <organizations default="o"><organization identifier="o"><title>Hostile</title><item identifier="i" identifierref="r"><title>Lesson 1</title></item></organization></organizations>
+  <resources><resource identifier="r" type="webcontent" adlcp:scormtype="sco" href="index.html"><file href="index.html"/></resource></resources>
+</manifest>`;
+
+t.test('a hostile package in the preview cannot read the session or act through the app', async (t) => {
+  const tenant = await createTenant(ctx.app);
+  const token = await apiToken(ctx.app, tenant.admin.email);
+  const body = multipartFile(buildZip([{ name: 'imsmanifest.xml', data: manifest }, { name: 'index.html', data: hostilePage }]));
+  const imported = await ctx.app.inject({ method: 'POST', url: '/api/courses', headers: { ...bearer(token), ...body.headers }, payload: body.payload });
+  t.equal(imported.statusCode, 201);
+  const courseId = imported.json().data.course.id;
+
+  const page = await chromium.newPage();
+  await page.goto(`${appOrigin}/login`);
+  await page.type('#f-email', tenant.admin.email);
+  await page.type('#f-password', PASSWORD);
+  await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+  await page.goto(`${appOrigin}/courses/${courseId}/preview`);
+  const frameHandle = await page.waitForSelector('iframe.content-frame');
+  const frame = await frameHandle!.contentFrame();
+  await frame!.waitForSelector('body[data-result]', { timeout: 10_000 });
+  const result = JSON.parse((await frame!.$eval('body', (b) => b.dataset.result))!);
+  await screenshot(page, 'hostile-preview');
+
+  t.equal(result.origin, `http://127.0.0.1:${contentPort}`, 'the package runs on the content origin');
+  t.notMatch(result.cookie, 'sun_session', 'the session cookie is invisible to it');
+  t.match(result.parent, /^blocked:/, 'it cannot reach into the app page');
+  t.match(result.me, /^blocked:/, 'it cannot read the API as the user');
+  t.match(result.page, /^blocked:/, 'it cannot read app pages (and so no CSRF token)');
+  const pwned = await ctx.app.db.select().from(users).where(eq(users.email, 'pwned@evil.test'));
+  t.equal(pwned.length, 0, 'its blind form POST changed nothing');
+});

@@ -1,0 +1,31 @@
+// The shared third-party fixtures (../shared/fixtures beside the checkout; never copied into the project).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PROJECT_ROOT } from '../../src/paths.js';
+
+export const SCORM_FIXTURES = join(PROJECT_ROOT, '..', 'shared', 'fixtures', 'scorm');
+
+export interface FixtureEntry {
+  fixture: string;
+  file: string;
+  scorm_version: string;
+}
+
+export function scormIndex(): FixtureEntry[] {
+  return JSON.parse(readFileSync(join(SCORM_FIXTURES, 'INDEX.json'), 'utf8'));
+}
+
+/** The zip of a fixture, e.g. fixtureZip('scorm12-single-sco-golf', 'singlesco_scorm12.zip'). */
+export function fixtureZip(fixture: string, file: string): Buffer {
+  return readFileSync(join(SCORM_FIXTURES, fixture, file));
+}
+
+/** A multipart/form-data body with one file field, as a browser sends it. */
+export function multipartFile(content: Buffer, filename = 'package.zip', field = 'file') {
+  const boundary = `----sunscorm${Math.random().toString(16).slice(2)}`;
+  const head = Buffer.from(
+    `--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="${filename}"\r\nContent-Type: application/zip\r\n\r\n`,
+  );
+  const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+  return { payload: Buffer.concat([head, content, tail]), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
+}
