@@ -10,6 +10,8 @@ import { LocalContentStore } from '../lib/content-store.js';
 import { unsafeNameReason } from '../lib/zip.js';
 import { findVersionStorage } from '../modules/courses/courses.queries.js';
 import { readContentGrant } from './content-urls.js';
+import { PUBLIC_DIR } from '../paths.js';
+import { join } from 'node:path';
 
 interface CachedVersion {
   tenantId: string;
@@ -18,6 +20,10 @@ interface CachedVersion {
 }
 
 const CACHE_MS = 60_000;
+
+function escapeAttribute(value: string): string {
+  return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+}
 
 export async function buildContentApp(config: Config, { database }: { database: Database }): Promise<FastifyInstance> {
   // Signed tokens sit in the path, longer than the router's default 100-character parameter limit.
@@ -34,8 +40,8 @@ export async function buildContentApp(config: Config, { database }: { database: 
   app.addHook('onSend', async (_request, reply, payload) => {
     reply.header('X-Content-Type-Options', 'nosniff');
     reply.header('Referrer-Policy', 'no-referrer');
-    // Only the app may frame package content.
-    reply.header('Content-Security-Policy', `frame-ancestors ${config.appOrigin}`);
+    // Only the app (and, inside it, the content origin's own preview and player wrappers) may frame content.
+    reply.header('Content-Security-Policy', `frame-ancestors ${config.appOrigin} 'self'`);
     return payload;
   });
 
@@ -63,6 +69,22 @@ export async function buildContentApp(config: Config, { database }: { database: 
       index: false,
     });
   });
+
+  // The preview wrapper: a page on the content origin that offers a non-tracking SCORM API and frames the item.
+  // Content looks for the API in its parent frame; here that parent is on its own origin, so it finds it.
+  app.get<{ Params: { token: string; '*': string } }>('/p/:token/*', async (request, reply) => {
+    if (!readContentGrant(config, request.params.token)) return reply.code(403).type('text/plain').send('This preview link has expired. Reopen the course.');
+    const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?')) : '';
+    const src = `/c/${encodeURIComponent(request.params.token)}/${request.params['*'].split('/').map(encodeURIComponent).join('/')}${query}`;
+    reply.header('Cache-Control', 'no-store');
+    return reply.type('text/html; charset=utf-8').send(
+      `<!doctype html><html><head><meta charset="utf-8"><title>Preview</title><script src="/_sun/preview-api.js"></script>` +
+        `<style>html,body,iframe{margin:0;border:0;width:100%;height:100%;display:block}</style></head>` +
+        `<body><iframe src="${escapeAttribute(src)}" title="Course content" allow="fullscreen; autoplay"></iframe></body></html>`,
+    );
+  });
+
+  app.get('/_sun/preview-api.js', async (_request, reply) => reply.sendFile('preview-api.js', join(PUBLIC_DIR, 'content'), { maxAge: '1h' }));
 
   app.get('/health', async () => ({ status: 'ok' }));
   app.setNotFoundHandler((_request, reply) => reply.code(404).send(notFound));

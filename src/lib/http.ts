@@ -6,9 +6,12 @@ export function wantsJson(request: FastifyRequest): boolean {
   return request.url.startsWith('/api/') || request.url === '/api';
 }
 
-/** An htmx request that wants a fragment (boosted navigation wants the whole page). */
+/**
+ * An htmx request that swaps a fragment into a named target. Boosted links and HX-Location navigations (which
+ * replace the whole body and name no target) get the whole page.
+ */
 export function isHtmxFragment(request: FastifyRequest): boolean {
-  return request.headers['hx-request'] === 'true' && request.headers['hx-boosted'] !== 'true';
+  return request.headers['hx-request'] === 'true' && request.headers['hx-boosted'] !== 'true' && Boolean(request.headers['hx-target']);
 }
 
 export function ok<T>(reply: FastifyReply, data: T, statusCode = 200) {

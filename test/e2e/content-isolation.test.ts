@@ -37,8 +37,8 @@ t.teardown(async () => {
 const hostilePage = `<!doctype html><html><head><title>Totally a course</title></head><body><h1>Lesson 1</h1><script>
 const APP = ${JSON.stringify(appOrigin)};
 const out = { cookie: document.cookie, origin: location.origin };
-try { out.parent = 'read:' + window.parent.document.title; } catch (e) { out.parent = 'blocked:' + e.name; }
-try { out.api = window.parent.API ? 'found' : 'none'; } catch (e) { out.api = 'blocked:' + e.name; }
+try { out.top = 'read:' + window.top.document.title; } catch (e) { out.top = 'blocked:' + e.name; }
+try { out.topCookie = 'read:' + window.top.document.cookie; } catch (e) { out.topCookie = 'blocked:' + e.name; }
 const form = new URLSearchParams({ email: 'pwned@evil.test', displayName: 'Pwned', role: 'owner', password: 'pwned-password-1' });
 Promise.all([
   fetch(APP + '/api/me', { credentials: 'include' }).then((r) => r.text()).then((t) => 'read:' + t, (e) => 'blocked:' + e.name),
@@ -72,14 +72,18 @@ t.test('a hostile package in the preview cannot read the session or act through 
   await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
   await page.goto(`${appOrigin}/courses/${courseId}/preview`);
   const frameHandle = await page.waitForSelector('iframe.content-frame');
-  const frame = await frameHandle!.contentFrame();
+  // The preview frames a wrapper page (the non-tracking runtime) that frames the package's own page.
+  const wrapper = await frameHandle!.contentFrame();
+  const inner = await wrapper!.waitForSelector('iframe');
+  const frame = await inner!.contentFrame();
   await frame!.waitForSelector('body[data-result]', { timeout: 10_000 });
   const result = JSON.parse((await frame!.$eval('body', (b) => b.dataset.result))!);
   await screenshot(page, 'hostile-preview');
 
   t.equal(result.origin, `http://127.0.0.1:${contentPort}`, 'the package runs on the content origin');
   t.notMatch(result.cookie, 'sun_session', 'the session cookie is invisible to it');
-  t.match(result.parent, /^blocked:/, 'it cannot reach into the app page');
+  t.match(result.top, /^blocked:/, 'it cannot reach into the app page');
+  t.match(result.topCookie, /^blocked:/, "nor the app page's cookies");
   t.match(result.me, /^blocked:/, 'it cannot read the API as the user');
   t.match(result.page, /^blocked:/, 'it cannot read app pages (and so no CSRF token)');
   const pwned = await ctx.app.db.select().from(users).where(eq(users.email, 'pwned@evil.test'));

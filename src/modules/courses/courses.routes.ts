@@ -132,7 +132,7 @@ export default async function coursesRoutes(app: FastifyInstance, { config, stor
     const organization = pkg ? courses.defaultOrganization(pkg) : null;
     const item = organization && (request.query.item ? courses.findItem(organization.items, request.query.item) : courses.firstLaunchable(organization.items));
     if (!detail.current || !item?.launchUrl) throw new NotFoundError('This item has nothing to launch.');
-    const src = courses.itemContentUrl(config, request.user!, detail.current, item);
+    const src = courses.itemContentUrl(config, request.user!, detail.current, item, { preview: true });
     return reply.page('courses/preview', { title: `Preview: ${item.title}`, course: detail.course, item, src });
   });
 

@@ -68,11 +68,22 @@ export function firstLaunchable(items: Item[]): Item | null {
   return null;
 }
 
-/** The URL a browser loads for an item: on the content origin, under a signed prefix; absolute URLs as they are. */
-export function itemContentUrl(config: Config, actor: Principal, version: { id: string; tenantId: string }, item: Item): string | null {
+/**
+ * The URL a browser loads for an item: on the content origin, under a signed prefix; absolute URLs as they are.
+ * `preview` wraps it in the content origin's non-tracking runtime page.
+ */
+export function itemContentUrl(
+  config: Config,
+  actor: Principal,
+  version: { id: string; tenantId: string },
+  item: Item,
+  { preview = false }: { preview?: boolean } = {},
+): string | null {
   if (!item.launchUrl) return null;
   if (/^https?:\/\//i.test(item.launchUrl)) return item.launchUrl;
-  return contentBaseUrl(config, { versionId: version.id, tenantId: version.tenantId, userId: actor.userId }) + encodeLaunchPath(item.launchUrl);
+  const base = contentBaseUrl(config, { versionId: version.id, tenantId: version.tenantId, userId: actor.userId });
+  const url = base + encodeLaunchPath(item.launchUrl);
+  return preview ? url.replace(`${config.contentOrigin}/c/`, `${config.contentOrigin}/p/`) : url;
 }
 
 /** Percent-encodes each path segment (files may have spaces or '#'), keeping the query and fragment as written. */

@@ -35,7 +35,7 @@ t.test('package files are served from the content origin under a signed prefix, 
   t.match(page.headers['cache-control'], /max-age=31536000/);
   t.match(page.headers['cache-control'], /immutable/);
   t.equal(page.headers['x-content-type-options'], 'nosniff');
-  t.equal(page.headers['content-security-policy'], `frame-ancestors ${config.appOrigin}`, 'only the app may frame content');
+  t.equal(page.headers['content-security-policy'], `frame-ancestors ${config.appOrigin} 'self'`, 'only the app may frame content');
   t.notOk(page.headers['set-cookie'], 'the content origin never sets cookies');
 
   const css = await content.inject({ method: 'GET', url: pathOf(base + 'shared/style.css') });
@@ -91,7 +91,17 @@ t.test('authors upload through the page: streamed, imported as a job, progress t
   t.match(course.body, 'class="tree"');
   const preview = await author.get(`${courseUrl}/preview`);
   t.equal(preview.statusCode, 200);
-  t.match(preview.body, new RegExp(`<iframe class="content-frame" src="${config.contentOrigin}/c/`), 'the preview frames the content origin');
+  const src = new RegExp(`<iframe class="content-frame" src="(${config.contentOrigin}/p/[^"]+)"`).exec(preview.body)?.[1];
+  t.ok(src, 'the preview frames the content origin');
+  const wrapper = await content.inject({ method: 'GET', url: pathOf(src!.replace(/&amp;/g, '&')) });
+  t.equal(wrapper.statusCode, 200, 'the preview wrapper page is served');
+  t.match(wrapper.body, '<script src="/_sun/preview-api.js"></script>', 'with the non-tracking runtime');
+  const inner = /<iframe src="([^"]+)"/.exec(wrapper.body)![1]!.replace(/&amp;/g, '&');
+  t.match(inner, /^\/c\/[^/]+\/Playing\/Playing\.html$/, 'framing the item');
+  t.equal((await content.inject({ method: 'GET', url: inner })).statusCode, 200);
+  const runtime = await content.inject({ method: 'GET', url: '/_sun/preview-api.js' });
+  t.equal(runtime.statusCode, 200);
+  t.match(runtime.body, 'API_1484_11');
 
   const list = await author.get('/courses');
   t.match(list.body, courseUrl!);
