@@ -27,20 +27,22 @@ function header(size: number) {
 }
 
 export function buildZip(entries: ZipEntrySpec[]): Buffer {
-  return assemble(entries.map((entry) => {
-    const data = Buffer.isBuffer(entry.data) ? entry.data : Buffer.from(entry.data ?? '');
-    const method = entry.deflate ? 8 : 0;
-    return {
-      name: Buffer.from(entry.name, 'utf8'),
-      crc: crc32(data),
-      // Traditional encryption prefixes the data with a 12-byte header; the bytes need not decrypt to anything.
-      compressed: Buffer.concat([entry.encrypted ? Buffer.alloc(12) : Buffer.alloc(0), method === 8 ? deflateRawSync(data) : data]),
-      uncompressedSize: data.length,
-      method,
-      flags: 0x0800 | (entry.encrypted ? 0x0001 : 0),
-      externalAttr: entry.unixMode ? (entry.unixMode << 16) >>> 0 : 0,
-    };
-  }));
+  return assemble(entries.map(buildEntry));
+}
+
+function buildEntry(entry: ZipEntrySpec): Built {
+  const data = Buffer.isBuffer(entry.data) ? entry.data : Buffer.from(entry.data ?? '');
+  const method = entry.deflate ? 8 : 0;
+  return {
+    name: Buffer.from(entry.name, 'utf8'),
+    crc: crc32(data),
+    // Traditional encryption prefixes the data with a 12-byte header; the bytes need not decrypt to anything.
+    compressed: Buffer.concat([entry.encrypted ? Buffer.alloc(12) : Buffer.alloc(0), method === 8 ? deflateRawSync(data) : data]),
+    uncompressedSize: data.length,
+    method,
+    flags: 0x0800 | (entry.encrypted ? 0x0001 : 0),
+    externalAttr: entry.unixMode ? (entry.unixMode << 16) >>> 0 : 0,
+  };
 }
 
 /** One entry of `bytes` zeros, deflated as it streams, so a gigabyte bomb never sits in memory. */
@@ -58,15 +60,7 @@ export async function buildBombZip(name: string, bytes: number, extra: ZipEntryS
   deflate.end();
   await once(deflate, 'end');
   const bomb: Built = { name: Buffer.from(name), crc, compressed: Buffer.concat(chunks), uncompressedSize: bytes, method: 8, flags: 0x0800, externalAttr: 0 };
-  const others = buildZipEntries(extra);
-  return assemble([...others, bomb]);
-}
-
-function buildZipEntries(entries: ZipEntrySpec[]): Built[] {
-  return entries.map((entry) => {
-    const data = Buffer.isBuffer(entry.data) ? entry.data : Buffer.from(entry.data ?? '');
-    return { name: Buffer.from(entry.name), crc: crc32(data), compressed: data, uncompressedSize: data.length, method: 0, flags: 0x0800, externalAttr: 0 };
-  });
+  return assemble([...extra.map(buildEntry), bomb]);
 }
 
 function assemble(built: Built[]): Buffer {
