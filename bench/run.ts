@@ -13,18 +13,12 @@ import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/client.js';
 import { runMigrations } from '../src/db/migrate.js';
 import { DEMO_PASSWORD, seedDemoData } from '../src/db/seed.js';
+import { positiveInt } from './env.js';
 
 const SECONDS = positiveInt('BENCH_SECONDS', 5);
 const CONNECTIONS = positiveInt('BENCH_CONNECTIONS', 50);
 const ADMIN_EMAIL = 'admin@acme.test';
 
-function positiveInt(key: string, fallback: number): number {
-  const raw = process.env[key];
-  if (!raw) return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${key} must be a positive integer (got "${raw}")`);
-  return value;
-}
 
 /** `name=value` of one cookie from a response's Set-Cookie headers, as a browser would send it back. */
 function cookieFrom(response: Response, name: string): string {
