@@ -10,6 +10,8 @@ export interface ZipEntrySpec {
   /** Unix mode for the external attributes (e.g. 0o120777 for a symlink). */
   unixMode?: number;
   encrypted?: boolean;
+  /** Lie about the uncompressed size in the headers (a bomb that hides behind a small declared size). */
+  declaredSize?: number;
 }
 
 interface Built {
@@ -38,7 +40,7 @@ function buildEntry(entry: ZipEntrySpec): Built {
     crc: crc32(data),
     // Traditional encryption prefixes the data with a 12-byte header; the bytes need not decrypt to anything.
     compressed: Buffer.concat([entry.encrypted ? Buffer.alloc(12) : Buffer.alloc(0), method === 8 ? deflateRawSync(data) : data]),
-    uncompressedSize: data.length,
+    uncompressedSize: entry.declaredSize ?? data.length,
     method,
     flags: 0x0800 | (entry.encrypted ? 0x0001 : 0),
     externalAttr: entry.unixMode ? (entry.unixMode << 16) >>> 0 : 0,

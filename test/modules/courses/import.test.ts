@@ -132,6 +132,7 @@ t.test('hostile zips are refused before anything is written', async (t) => {
     ['encrypted entry', validWith({ name: 'secret.html', data: 'x', encrypted: true }), 'ENCRYPTED'],
     ['duplicate names', validWith({ name: 'index.html', data: 'again' }), 'DUPLICATE_ENTRY'],
     ['a 1 GB zip bomb', buildBombZip('bomb.bin', 1024 ** 3, [{ name: 'imsmanifest.xml', data: MANIFEST_12 }, { name: 'index.html', data: 'x' }]), 'ZIP_BOMB'],
+    ['a small entry that lies about its size', validWith({ name: 'liar.bin', data: Buffer.alloc(8 * 1024 * 1024), deflate: true, declaredSize: 100 }), 'CORRUPT_ENTRY'],
     ['100,000 entries', buildZip(Array.from({ length: 100_000 }, (_, i) => ({ name: `f/${i}.txt`, data: '' }))), 'TOO_MANY_ENTRIES'],
     ['an XXE manifest', buildZip([{ name: 'imsmanifest.xml', data: xxe }, { name: 'index.html', data: 'x' }]), 'XML_ENTITIES_FORBIDDEN'],
     ['a manifest over the size cap', buildZip([{ name: 'imsmanifest.xml', data: MANIFEST_12.replace('</manifest>', `<!-- ${'x'.repeat(70 * 1024)} --></manifest>`) }, { name: 'index.html', data: 'x' }]), 'MANIFEST_TOO_LARGE'],
