@@ -86,12 +86,24 @@ export function itemContentUrl(
   return preview ? url.replace(`${config.contentOrigin}/c/`, `${config.contentOrigin}/p/`) : url;
 }
 
-/** Percent-encodes each path segment (files may have spaces or '#'), keeping the query and fragment as written. */
+/**
+ * Percent-encodes each path segment exactly once, keeping the query and fragment as written. Manifest hrefs are
+ * URLs (`my%20page.html`) but real packages also write raw names (`my page.html`, `100%.html`): both must reach
+ * the same file.
+ */
 export function encodeLaunchPath(launchUrl: string): string {
   const cut = launchUrl.search(/[?#]/);
   const path = cut === -1 ? launchUrl : launchUrl.slice(0, cut);
   const rest = cut === -1 ? '' : launchUrl.slice(cut);
-  return path.split('/').map((segment) => encodeURIComponent(segment)).join('/') + rest;
+  return path.split('/').map((segment) => encodeURIComponent(safeDecode(segment))).join('/') + rest;
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 export function defaultOrganization(pkg: ParsedPackage) {

@@ -1,6 +1,7 @@
 import t from 'tap';
 import { buildContentApp } from '../../../src/content/content-app.js';
 import { contentBaseUrl } from '../../../src/content/content-urls.js';
+import { encodeLaunchPath } from '../../../src/modules/courses/courses.service.js';
 import { apiToken, bearer, browser, buildTestApp, createTenant } from '../../helpers/build-app.js';
 import { fixtureZip, multipartFile } from '../../helpers/fixtures.js';
 
@@ -130,4 +131,11 @@ t.test("another tenant's job, course page and preview are 404s", async (t) => {
   t.equal((await other.get(`/courses/${course.id}/preview`)).statusCode, 404);
   const learner = await browser(app, { email: a.learner.email });
   t.equal((await learner.get(`/courses/${course.id}`)).statusCode, 403, 'learners do not manage courses');
+});
+
+t.test('launch paths reach their file whether the manifest wrote them encoded or raw', async (t) => {
+  t.equal(encodeLaunchPath('my%20page.html?a=1'), 'my%20page.html?a=1');
+  t.equal(encodeLaunchPath('my page.html?a=1#x'), 'my%20page.html?a=1#x');
+  t.equal(encodeLaunchPath('100%.html'), '100%25.html');
+  t.equal(encodeLaunchPath('dir/é.html'), 'dir/%C3%A9.html');
 });
