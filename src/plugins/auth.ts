@@ -8,7 +8,7 @@ import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
 import type { UserRole } from '../db/schema/index.js';
 import { ForbiddenError, UnauthorizedError } from '../lib/errors.js';
-import type { Principal } from '../modules/accounts/accounts.queries.js';
+import { purgeDeadCredentials, type Principal } from '../modules/accounts/accounts.queries.js';
 import { principalFromSession, principalFromToken, startSession } from '../modules/accounts/accounts.service.js';
 
 export const SESSION_COOKIE = 'sun_session';
@@ -75,6 +75,16 @@ export default fp<{ config: Config }>(
     app.decorateReply('clearSessionCookie', function (this: FastifyReply) {
       this.clearCookie(SESSION_COOKIE, cookieOptions);
     });
+
+    // Dead sessions and tokens are useless rows in the table every request reads: purge them hourly (harmless
+    // if several processes do it).
+    const purge = () =>
+      purgeDeadCredentials(app.db, { graceHours: 24 }).catch((err) => app.log.error({ err }, 'could not purge dead sessions'));
+    let purgeTimer: NodeJS.Timeout | undefined;
+    app.addHook('onReady', async () => {
+      purgeTimer = setInterval(purge, 3600_000).unref();
+    });
+    app.addHook('onClose', async () => clearInterval(purgeTimer));
 
     const requireUser: preHandlerAsyncHookHandler = async (request) => {
       if (!request.user) throw new UnauthorizedError();

@@ -1,5 +1,5 @@
 // SQL for accounts: users, sessions and API tokens. Every function that touches tenant-owned rows takes tenantId.
-import { and, count, desc, eq, gt, ilike, isNull, or, sql, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, gt, ilike, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { apiTokens, sessions, tenants, users, type TenantRole, type User, type UserRole } from '../../db/schema/index.js';
 
@@ -211,4 +211,18 @@ export async function updateUser(
 
 export function updatePasswordHash(db: Db, { userId, passwordHash }: { userId: string; passwordHash: string }) {
   return db.update(users).set({ passwordHash }).where(eq(users.id, userId));
+}
+
+/** Removes sessions and API tokens that expired or were revoked more than `graceHours` ago; returns how many. */
+export async function purgeDeadCredentials(db: Db, { graceHours }: { graceHours: number }) {
+  const cutoff = sql`now() - make_interval(hours => ${graceHours})`;
+  const deadSessions = await db
+    .delete(sessions)
+    .where(or(lt(sessions.expiresAt, cutoff), lt(sessions.revokedAt, cutoff)))
+    .returning({ id: sessions.id });
+  const deadTokens = await db
+    .delete(apiTokens)
+    .where(or(lt(apiTokens.expiresAt, cutoff), lt(apiTokens.revokedAt, cutoff)))
+    .returning({ id: apiTokens.id });
+  return { sessions: deadSessions.length, tokens: deadTokens.length };
 }

@@ -1,4 +1,7 @@
+import { and, eq, isNotNull, sql } from 'drizzle-orm';
 import t from 'tap';
+import { sessions } from '../../../src/db/schema/index.js';
+import { purgeDeadCredentials } from '../../../src/modules/accounts/accounts.queries.js';
 import { apiToken, bearer, browser, buildTestApp, createTenant, PASSWORD, randomIp } from '../../helpers/build-app.js';
 
 const ctx = await buildTestApp();
@@ -182,4 +185,20 @@ t.test('the request rate limit answers 429 with Retry-After once an IP goes over
   t.ok(Number(over.headers['retry-after']) >= 1);
   const health = await limited.app.inject({ method: 'GET', url: '/health', remoteAddress: ip });
   t.equal(health.statusCode, 200, 'health checks are never limited');
+});
+
+t.test('sessions and tokens that died more than a day ago are purged; live ones stay', async (t) => {
+  const tenant = await createTenant(app);
+  const live = await browser(app, { email: tenant.learner.email });
+  const dead = await browser(app, { email: tenant.learner.email });
+  const home = await dead.get('/');
+  await dead.post('/logout', {}, { csrf: /name="_csrf" value="([^"]+)"/.exec(home.body)![1]! });
+  await app.db.update(sessions).set({ revokedAt: sql`now() - interval '2 days'` }).where(and(eq(sessions.userId, tenant.learner.id), isNotNull(sessions.revokedAt)));
+  const before = await app.db.select().from(sessions).where(eq(sessions.userId, tenant.learner.id));
+  t.equal(before.length, 2);
+  const purged = await purgeDeadCredentials(app.db, { graceHours: 24 });
+  t.ok(purged.sessions >= 1);
+  const after = await app.db.select().from(sessions).where(eq(sessions.userId, tenant.learner.id));
+  t.equal(after.length, 1, 'only the live session is left');
+  t.equal((await live.get('/')).statusCode, 200, 'and it still works');
 });
