@@ -1,7 +1,8 @@
-// Safe, streaming zip extraction for untrusted uploads. The central directory is read and every entry checked
-// before a single byte is written (so a rejected zip leaves nothing behind); then entries are streamed to disk one
-// at a time, never held whole in memory. yauzl verifies that each entry's real size matches its header, so a
-// lying header cannot slip a bomb past the checks.
+// Safe zip extraction for untrusted uploads. The central directory is read and every entry checked before a single
+// byte is written (so a rejected zip leaves nothing behind). Then four entries at a time are extracted: large ones
+// streamed to disk, small ones (up to WHOLE_READ_MAX_BYTES compressed) read and inflated whole, so memory stays
+// bounded at a few megabytes whatever the package size. Real sizes must match the headers (yauzl checks streamed
+// entries; whole reads cap the inflate at the declared size), so a lying header cannot slip a bomb past the checks.
 import { createWriteStream } from 'node:fs';
 import { mkdir, open, writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
