@@ -18,6 +18,7 @@ import coursesRoutes from './modules/courses/courses.routes.js';
 import healthRoutes from './modules/health/health.routes.js';
 import homeRoutes from './modules/home/home.routes.js';
 import operatorRoutes from './modules/operator/operator.routes.js';
+import playerRoutes from './modules/player/player.routes.js';
 
 export interface BuildOptions {
   /** Use this open database (tests); otherwise open the one the config names and migrate it. */
@@ -50,6 +51,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(adminRoutes);
   await app.register(operatorRoutes);
   await app.register(coursesRoutes, { config, store });
+  await app.register(playerRoutes, { config });
 
   return app;
 }

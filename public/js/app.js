@@ -24,3 +24,21 @@ document.addEventListener('htmx:xhr:progress', (event) => {
   bar.value = percent;
   if (status) status.textContent = percent < 100 ? `Uploading… ${percent}%` : 'Uploaded. Starting the import…';
 });
+
+// Player: before leaving an item (another item, exit), ask the content-origin runtime to save what the content
+// set; continue when it answers, or after two seconds at most.
+document.addEventListener('click', (event) => {
+  const link = event.target.closest?.('a[data-leave]');
+  const player = document.querySelector('.player');
+  const frame = document.getElementById('sco');
+  if (!link || !player || !frame?.contentWindow || event.defaultPrevented || event.metaKey || event.ctrlKey) return;
+  event.preventDefault();
+  const origin = player.dataset.contentOrigin;
+  let gone = false;
+  const go = () => { if (!gone) { gone = true; window.location.href = link.href; } };
+  window.addEventListener('message', (message) => {
+    if (message.origin === origin && message.data?.type === 'sun:left') go();
+  });
+  frame.contentWindow.postMessage({ type: 'sun:leave' }, origin);
+  setTimeout(go, 2000);
+});

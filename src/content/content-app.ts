@@ -10,6 +10,9 @@ import { LocalContentStore } from '../lib/content-store.js';
 import { unsafeNameReason } from '../lib/zip.js';
 import { findVersionStorage } from '../modules/courses/courses.queries.js';
 import { readContentGrant } from './content-urls.js';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import { applyCommit, prepareRuntime, readRuntimeGrant, type CommitBody } from '../modules/player/player.service.js';
 import { PUBLIC_DIR } from '../paths.js';
 import { join } from 'node:path';
 
@@ -25,7 +28,12 @@ function escapeAttribute(value: string): string {
   return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 }
 
-export async function buildContentApp(config: Config, { database }: { database: Database }): Promise<FastifyInstance> {
+const scormAgainDir = join(dirname(createRequire(import.meta.url).resolve('scorm-again')), '..', 'dist');
+
+export async function buildContentApp(
+  config: Config,
+  { database }: { database: Database },
+): Promise<FastifyInstance> {
   // Signed tokens sit in the path, longer than the router's default 100-character parameter limit.
   const app = Fastify({ logger: { level: config.logLevel }, trustProxy: config.trustProxy, routerOptions: { maxParamLength: 1000 } });
   const store = new LocalContentStore(config.dataDir);
@@ -34,6 +42,8 @@ export async function buildContentApp(config: Config, { database }: { database: 
   const versions = new Map<string, CachedVersion>();
 
   await app.register(fastifyStatic, { root: config.dataDir, serve: false });
+  // sendBeacon posts text/plain; commits are JSON either way. Commits carry the whole CMI: allow a few MB.
+  app.addContentTypeParser('text/plain', { parseAs: 'string', bodyLimit: 8 * 1024 * 1024 }, (_request, body, done) => done(null, body));
 
   const notFound = { statusCode: 404, message: 'Not found.' };
 
@@ -83,6 +93,42 @@ export async function buildContentApp(config: Config, { database }: { database: 
         `<body><iframe src="${escapeAttribute(src)}" title="Course content" allow="fullscreen; autoplay"></iframe></body></html>`,
     );
   });
+
+  // The tracking runtime: a wrapper page (scorm-again + our glue) around the item, and the commit endpoint it
+  // posts to, both on this origin so commits are same-origin, synchronous and beacon-able.
+  app.get<{ Params: { token: string } }>('/run/:token', async (request, reply) => {
+    const grant = readRuntimeGrant(config, request.params.token);
+    if (!grant) return reply.code(403).type('text/plain').send('This launch link has expired. Reopen the course.');
+    const launch = await prepareRuntime(database.db, config, grant);
+    if (!launch) return reply.code(404).send(notFound);
+    reply.header('Cache-Control', 'no-store');
+    const json = JSON.stringify({ ...launch, commitUrl: `/r/${request.params.token}/commit`, appOrigin: config.appOrigin }).replace(/</g, '\\u003c');
+    return reply.type('text/html; charset=utf-8').send(
+      `<!doctype html><html><head><meta charset="utf-8"><title>${escapeAttribute(launch.title)}</title>` +
+        `<script src="/_sun/scorm-again.min.js"></script><script type="application/json" id="launch">${json}</script>` +
+        `<style>html,body,iframe{margin:0;border:0;width:100%;height:100%;display:block}</style></head>` +
+        `<body><iframe id="content" title="${escapeAttribute(launch.title)}" allow="fullscreen; autoplay"></iframe>` +
+        `<script src="/_sun/runtime.js"></script></body></html>`,
+    );
+  });
+
+  app.post<{ Params: { token: string }; Querystring: { final?: string } }>('/r/:token/commit', async (request, reply) => {
+    const grant = readRuntimeGrant(config, request.params.token);
+    if (!grant) return reply.code(403).send({ result: false, errorCode: 101 });
+    let body = request.body as unknown;
+    if (typeof body === 'string') {
+      try {
+        body = JSON.parse(body);
+      } catch {
+        return reply.code(400).send({ result: false, errorCode: grant.s === 'scorm12' ? 101 : 391 });
+      }
+    }
+    const answer = await applyCommit(database.db, grant, (body ?? {}) as CommitBody, request.query.final === 'true');
+    return reply.send(answer);
+  });
+
+  app.get('/_sun/scorm-again.min.js', async (_request, reply) => reply.sendFile('scorm-again.min.js', scormAgainDir, { maxAge: '1h' }));
+  app.get('/_sun/runtime.js', async (_request, reply) => reply.sendFile('runtime.js', join(PUBLIC_DIR, 'content'), { maxAge: '1h' }));
 
   app.get('/_sun/preview-api.js', async (_request, reply) => reply.sendFile('preview-api.js', join(PUBLIC_DIR, 'content'), { maxAge: '1h' }));
 

@@ -13,7 +13,7 @@ export function deriveKey(secret: string, purpose: string): string {
   return createHmac('sha256', secret).update(`sun-scorm:${purpose}`).digest('base64url');
 }
 
-export function signToken(payload: TokenPayload, key: string): string {
+export function signToken<T extends { exp: number }>(payload: T, key: string): string {
   const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
   const signature = createHmac('sha256', key).update(body).digest('base64url');
   return `${body}.${signature}`;

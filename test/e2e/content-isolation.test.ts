@@ -1,6 +1,5 @@
 // A package is untrusted HTML and JS. This plays a hostile one in real Chromium, framed by the course preview as a
 // learner or admin would see it, and checks that it can neither read the session nor act through the app's API.
-import { createServer } from 'node:net';
 import { eq } from 'drizzle-orm';
 import t from 'tap';
 import { buildContentApp } from '../../src/content/content-app.js';
@@ -8,18 +7,8 @@ import { users } from '../../src/db/schema/index.js';
 import { apiToken, bearer, buildTestApp, createTenant, PASSWORD } from '../helpers/build-app.js';
 import { launchChromium, screenshot } from '../helpers/chromium.js';
 import { multipartFile } from '../helpers/fixtures.js';
+import { freePort } from '../helpers/ports.js';
 import { buildZip } from '../helpers/zip-writer.js';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 const [appPort, contentPort] = [await freePort(), await freePort()];
 const appOrigin = `http://127.0.0.1:${appPort}`;

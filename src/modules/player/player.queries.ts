@@ -1,0 +1,121 @@
+// SQL for registrations and SCO attempts. Every function takes the tenant id.
+import { and, desc, eq, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import { courses, courseVersions, registrations, scoAttempts, type Registration, type ScoAttempt } from '../../db/schema/index.js';
+
+/** Creates the learner's registration for the course, or returns the one they have (one per learner and course). */
+export async function upsertRegistration(
+  db: Db,
+  values: { tenantId: string; userId: string; courseId: string; courseVersionId: string },
+): Promise<{ registration: Registration; created: boolean }> {
+  const [inserted] = await db.insert(registrations).values(values).onConflictDoNothing().returning();
+  if (inserted) return { registration: inserted, created: true };
+  const [existing] = await db
+    .select()
+    .from(registrations)
+    .where(and(eq(registrations.tenantId, values.tenantId), eq(registrations.userId, values.userId), eq(registrations.courseId, values.courseId)));
+  return { registration: existing!, created: false };
+}
+
+export async function findRegistration(db: Db, { tenantId, registrationId }: { tenantId: string; registrationId: string }) {
+  const [row] = await db
+    .select({ registration: registrations, courseTitle: courses.title, version: courseVersions })
+    .from(registrations)
+    .innerJoin(courses, eq(courses.id, registrations.courseId))
+    .innerJoin(courseVersions, eq(courseVersions.id, registrations.courseVersionId))
+    .where(and(eq(registrations.id, registrationId), eq(registrations.tenantId, tenantId)));
+  return row ?? null;
+}
+
+/** The learner's registrations with their course titles, most recently used first. */
+export function listLearnerRegistrations(db: Db, { tenantId, userId }: { tenantId: string; userId: string }) {
+  return db
+    .select({
+      id: registrations.id,
+      courseId: registrations.courseId,
+      courseTitle: courses.title,
+      completionStatus: registrations.completionStatus,
+      successStatus: registrations.successStatus,
+      scoreScaled: registrations.scoreScaled,
+      lastAccessedAt: registrations.lastAccessedAt,
+    })
+    .from(registrations)
+    .innerJoin(courses, eq(courses.id, registrations.courseId))
+    .where(and(eq(registrations.tenantId, tenantId), eq(registrations.userId, userId)))
+    .orderBy(desc(registrations.lastAccessedAt), desc(registrations.createdAt));
+}
+
+export function listAttempts(db: Db, { tenantId, registrationId }: { tenantId: string; registrationId: string }) {
+  return db
+    .select()
+    .from(scoAttempts)
+    .where(and(eq(scoAttempts.tenantId, tenantId), eq(scoAttempts.registrationId, registrationId)))
+    .orderBy(scoAttempts.itemIdentifier, desc(scoAttempts.attemptNumber));
+}
+
+export async function findLatestAttempt(db: Db, { tenantId, registrationId, itemIdentifier }: { tenantId: string; registrationId: string; itemIdentifier: string }) {
+  const [row] = await db
+    .select()
+    .from(scoAttempts)
+    .where(and(eq(scoAttempts.tenantId, tenantId), eq(scoAttempts.registrationId, registrationId), eq(scoAttempts.itemIdentifier, itemIdentifier)))
+    .orderBy(desc(scoAttempts.attemptNumber))
+    .limit(1);
+  return row ?? null;
+}
+
+export async function insertAttempt(
+  db: Db,
+  values: { tenantId: string; registrationId: string; itemIdentifier: string; attemptNumber: number },
+): Promise<ScoAttempt> {
+  const [inserted] = await db.insert(scoAttempts).values(values).onConflictDoNothing().returning();
+  if (inserted) return inserted;
+  // Two tabs launched the same item at once: both get the one attempt.
+  const [existing] = await db
+    .select()
+    .from(scoAttempts)
+    .where(and(eq(scoAttempts.registrationId, values.registrationId), eq(scoAttempts.itemIdentifier, values.itemIdentifier), eq(scoAttempts.attemptNumber, values.attemptNumber)));
+  return existing!;
+}
+
+export async function findAttempt(db: Db, { tenantId, attemptId }: { tenantId: string; attemptId: string }) {
+  const [row] = await db.select().from(scoAttempts).where(and(eq(scoAttempts.id, attemptId), eq(scoAttempts.tenantId, tenantId)));
+  return row ?? null;
+}
+
+/** The attempt, locked for the rest of the transaction: commits to one attempt are applied one at a time. */
+export async function lockAttempt(db: Db, { tenantId, attemptId }: { tenantId: string; attemptId: string }) {
+  const [row] = await db
+    .select()
+    .from(scoAttempts)
+    .where(and(eq(scoAttempts.id, attemptId), eq(scoAttempts.tenantId, tenantId)))
+    .for('update');
+  return row ?? null;
+}
+
+export type AttemptChanges = Partial<Omit<ScoAttempt, 'id' | 'tenantId' | 'registrationId' | 'itemIdentifier' | 'attemptNumber' | 'createdAt'>>;
+
+export async function updateAttempt(db: Db, { tenantId, attemptId }: { tenantId: string; attemptId: string }, changes: AttemptChanges) {
+  await db.update(scoAttempts).set(changes).where(and(eq(scoAttempts.id, attemptId), eq(scoAttempts.tenantId, tenantId)));
+}
+
+export type RegistrationChanges = Partial<Pick<Registration,
+  'completionStatus' | 'successStatus' | 'scoreScaled' | 'scoreRaw' | 'scoreMin' | 'scoreMax' | 'totalTimeSeconds' | 'lastItemIdentifier'>>;
+
+/** Records an access (and the new result); `completed` stamps completed_at the first time only. */
+export async function touchRegistration(
+  db: Db,
+  { tenantId, registrationId }: { tenantId: string; registrationId: string },
+  changes: RegistrationChanges = {},
+  { completed = false }: { completed?: boolean } = {},
+) {
+  await db
+    .update(registrations)
+    .set({
+      ...changes,
+      ...(completed ? { completedAt: sql`coalesce(${registrations.completedAt}, now())` } : {}),
+      lastAccessedAt: sql`now()`,
+      firstAccessedAt: sql`coalesce(${registrations.firstAccessedAt}, now())`,
+      updatedAt: sql`now()`,
+    })
+    .where(and(eq(registrations.id, registrationId), eq(registrations.tenantId, tenantId)));
+}

@@ -1,0 +1,191 @@
+// Rules of the SCORM player: who may take a course (one place, so enrolment and purchase rules slot in later),
+// registrations pinned to a version, launching an item (attempts, resume, seeded CMI), and applying commits:
+// ordered, idempotent, refused after Terminate, durable once acknowledged.
+import type { Config } from '../../config.js';
+import type { Db } from '../../db/client.js';
+import { contentBaseUrl } from '../../content/content-urls.js';
+import { ForbiddenError, NotFoundError } from '../../lib/errors.js';
+import { isUuid } from '../../lib/ids.js';
+import { deriveKey, signToken, verifyToken } from '../../lib/signed-token.js';
+import type { Principal } from '../accounts/accounts.queries.js';
+import { findCourse } from '../courses/courses.queries.js';
+import { defaultOrganization, encodeLaunchPath, findItem } from '../courses/courses.service.js';
+import type { Item, ParsedPackage } from '../courses/manifest/types.js';
+import { rollupCourse, seedCmi, summarizeCmi, type Standard } from './cmi.js';
+import * as q from './player.queries.js';
+
+/**
+ * Access to a course, in one place. Today every active course of the tenant is open to its members; assignment,
+ * enrolment and purchase rules will be checked here.
+ */
+export async function assertCanTake(db: Db, actor: Principal, courseId: string) {
+  const course = actor.tenantId && isUuid(courseId) ? await findCourse(db, { tenantId: actor.tenantId, courseId }) : null;
+  if (!course || course.status !== 'active' || !course.currentVersionId) throw new NotFoundError('No such course is open to you.');
+  return course;
+}
+
+export async function openRegistration(db: Db, actor: Principal, courseId: string) {
+  const course = await assertCanTake(db, actor, courseId);
+  return q.upsertRegistration(db, { tenantId: course.tenantId, userId: actor.userId, courseId: course.id, courseVersionId: course.currentVersionId! });
+}
+
+/** A registration its learner may play, or that an owner/admin of the tenant may inspect. */
+export async function getRegistration(db: Db, actor: Principal, registrationId: string) {
+  const found = actor.tenantId && isUuid(registrationId) ? await q.findRegistration(db, { tenantId: actor.tenantId, registrationId }) : null;
+  if (!found) throw new NotFoundError('No such registration.');
+  const isAdmin = actor.role === 'owner' || actor.role === 'admin';
+  if (found.registration.userId !== actor.userId && !isAdmin) throw new ForbiddenError('This is another learner’s registration.');
+  return found;
+}
+
+export function launchableItems(items: Item[]): Item[] {
+  return items.flatMap((item) => [...(item.launchUrl && item.isVisible ? [item] : []), ...launchableItems(item.children)]);
+}
+
+/** What a commit may touch: one attempt of one item of one registration, for a few hours. */
+export interface RuntimeGrant {
+  /** Registration, tenant, attempt, item, standard, user. */
+  r: string;
+  t: string;
+  a: string;
+  i: string;
+  s: Standard;
+  u: string;
+  /** Learner's display name, for cmi.core.student_name / cmi.learner_name. */
+  n: string;
+  exp: number;
+}
+
+const RUNTIME_TTL_SECONDS = 12 * 3600;
+
+export function runtimeKey(config: Config) {
+  return deriveKey(config.sessionSecret, 'scorm-runtime');
+}
+
+export function readRuntimeGrant(config: Config, token: string) {
+  return verifyToken<RuntimeGrant>(token, runtimeKey(config));
+}
+
+export interface Launch {
+  item: Item;
+  items: Item[];
+  runtimeToken: string;
+}
+
+/** Opens (or resumes) the item's attempt; the runtime page on the content origin gets its token. */
+export async function launchItem(db: Db, config: Config, actor: Principal, registrationId: string, itemId?: string): Promise<Launch> {
+  const { registration, version } = await getRegistration(db, actor, registrationId);
+  if (registration.userId !== actor.userId) throw new ForbiddenError('Only the learner can play their registration.');
+  const pkg = version.activityTree as ParsedPackage;
+  const organization = defaultOrganization(pkg);
+  const launchable = organization ? launchableItems(organization.items) : [];
+  const wanted = itemId ?? registration.lastItemIdentifier ?? launchable[0]?.identifier;
+  const item = wanted && organization ? findItem(organization.items, wanted) : null;
+  if (!item?.launchUrl) throw new NotFoundError('This item has nothing to launch.');
+
+  const scope = { tenantId: registration.tenantId, registrationId: registration.id };
+  const latest = await q.findLatestAttempt(db, { ...scope, itemIdentifier: item.identifier });
+  // A suspended or unfinished attempt goes on; a finished one is followed by a new attempt.
+  const resumable = latest && (!latest.terminatedAt || latest.exit === 'suspend');
+  const attempt = resumable ? latest : await q.insertAttempt(db, { ...scope, itemIdentifier: item.identifier, attemptNumber: (latest?.attemptNumber ?? 0) + 1 });
+  const standard = version.standard as Standard;
+  if (item.scormType === 'asset') {
+    // Assets make no API calls: launching one completes it (SCORM 2004 CAM 3.4.1.14; 1.2 behaves the same).
+    await q.updateAttempt(db, { tenantId: registration.tenantId, attemptId: attempt.id }, { completionStatus: 'completed', lastCommittedAt: new Date() });
+  }
+  await recomputeResult(db, registration.tenantId, registration.id, launchable.map((i) => i.identifier), item.identifier);
+
+  const grant: RuntimeGrant = {
+    r: registration.id, t: registration.tenantId, a: attempt.id, i: item.identifier, s: standard, u: actor.userId, n: actor.displayName,
+    exp: Math.floor(Date.now() / 1000) + RUNTIME_TTL_SECONDS,
+  };
+  return { item, items: launchable, runtimeToken: signToken(grant, runtimeKey(config)) };
+}
+
+/** What the runtime page seeds: the attempt's CMI (resumed when suspended) and the item's content URL. */
+export async function prepareRuntime(db: Db, config: Config, grant: RuntimeGrant) {
+  const found = await q.findRegistration(db, { tenantId: grant.t, registrationId: grant.r });
+  const attempt = found ? await q.findAttempt(db, { tenantId: grant.t, attemptId: grant.a }) : null;
+  const organization = found ? defaultOrganization(found.version.activityTree as ParsedPackage) : null;
+  const item = organization ? findItem(organization.items, grant.i) : null;
+  if (!found || !attempt || !item?.launchUrl) return null;
+  const previous = attempt.exit === 'suspend' ? { cmi: attempt.cmi, exit: attempt.exit, totalTimeSeconds: attempt.totalTimeSeconds } : null;
+  const cmi = seedCmi(grant.s, item, { id: grant.u, name: learnerName(grant.n) }, previous);
+  const { version } = found;
+  const base = contentBaseUrl(config, { versionId: version.id, tenantId: version.tenantId, userId: grant.u }, RUNTIME_TTL_SECONDS);
+  const contentUrl = /^https?:\/\//i.test(item.launchUrl) ? item.launchUrl : base + encodeLaunchPath(item.launchUrl);
+  return { title: item.title, standard: grant.s, item: item.identifier, cmi, contentUrl };
+}
+
+/** SCORM 1.2 wants "Last, First" (RTE 3.4.2 cmi.core.student_name); we only know a display name. */
+function learnerName(displayName: string): string {
+  const parts = displayName.trim().split(/\s+/);
+  return parts.length < 2 ? displayName : `${parts.at(-1)}, ${parts.slice(0, -1).join(' ')}`;
+}
+
+export interface CommitBody {
+  commitSequence?: number;
+  runtimeData?: { cmi?: Record<string, unknown> };
+  cmi?: Record<string, unknown>;
+}
+
+export interface CommitAnswer {
+  result: boolean;
+  errorCode: number;
+}
+
+/**
+ * Applies a commit from the runtime. Ordered and idempotent by commitSequence: a number already applied answers
+ * the same success and changes nothing. Refused after the attempt terminated (2004 error 143 "Commit After
+ * Termination"; 1.2 has no such code, so 101 "General Exception"). The answer goes out only after the row is
+ * written, so an acknowledged commit survives a crash.
+ */
+export async function applyCommit(db: Db, grant: RuntimeGrant, body: CommitBody, final: boolean): Promise<CommitAnswer> {
+  const cmi = body.runtimeData?.cmi ?? body.cmi;
+  const generalError = grant.s === 'scorm12' ? 101 : 391;
+  if (!cmi || typeof cmi !== 'object' || Array.isArray(cmi)) return { result: false, errorCode: generalError };
+  const sequence = Number.isInteger(body.commitSequence) ? body.commitSequence! : null;
+
+  return db.transaction(async (tx) => {
+    const attempt = await q.lockAttempt(tx, { tenantId: grant.t, attemptId: grant.a });
+    if (!attempt || attempt.registrationId !== grant.r) return { result: false, errorCode: generalError };
+    if (attempt.terminatedAt) return { result: false, errorCode: grant.s === 'scorm12' ? 101 : 143 };
+    if (sequence !== null && sequence <= attempt.lastSequence) return { result: true, errorCode: 0 };
+
+    const found = await q.findRegistration(tx, { tenantId: grant.t, registrationId: grant.r });
+    if (!found) return { result: false, errorCode: generalError };
+    const pkg = found.version.activityTree as ParsedPackage;
+    const organization = defaultOrganization(pkg);
+    const item = organization ? findItem(organization.items, grant.i) : null;
+    if (!item) return { result: false, errorCode: generalError };
+
+    const summary = summarizeCmi(grant.s, cmi, item, attempt.totalTimeSeconds);
+    await q.updateAttempt(tx, { tenantId: grant.t, attemptId: attempt.id }, {
+      cmi,
+      ...summary,
+      lastSequence: sequence ?? attempt.lastSequence + 1,
+      lastCommittedAt: new Date(),
+      terminatedAt: final ? new Date() : null,
+    });
+    const launchable = organization ? launchableItems(organization.items).map((i) => i.identifier) : [];
+    await recomputeResult(tx, grant.t, grant.r, launchable, grant.i);
+    return { result: true, errorCode: 0 };
+  });
+}
+
+async function recomputeResult(db: Db, tenantId: string, registrationId: string, launchable: string[], lastItem: string) {
+  const attempts = await q.listAttempts(db, { tenantId, registrationId });
+  const latestPerItem = new Map<string, (typeof attempts)[number]>();
+  for (const attempt of attempts) if (!latestPerItem.has(attempt.itemIdentifier)) latestPerItem.set(attempt.itemIdentifier, attempt);
+  const result = rollupCourse(launchable, [...latestPerItem.values()]);
+  await q.touchRegistration(db, { tenantId, registrationId }, {
+    completionStatus: result.completionStatus,
+    successStatus: result.successStatus,
+    scoreScaled: result.scoreScaled,
+    scoreRaw: result.scoreRaw,
+    scoreMin: result.scoreMin,
+    scoreMax: result.scoreMax,
+    totalTimeSeconds: result.totalTimeSeconds,
+    lastItemIdentifier: lastItem,
+  }, { completed: result.completionStatus === 'completed' });
+}

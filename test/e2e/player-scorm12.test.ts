@@ -1,0 +1,84 @@
+// Plays Rustici's Golf "basic run-time calls" SCORM 1.2 package in real Chromium through our player: the content
+// initializes, the learner pages through it and leaves; the server holds status, location and exit; reopening
+// resumes at the saved place.
+import t from 'tap';
+import { buildContentApp } from '../../src/content/content-app.js';
+import { apiToken, bearer, buildTestApp, createTenant, PASSWORD } from '../helpers/build-app.js';
+import { launchChromium, screenshot } from '../helpers/chromium.js';
+import { fixtureZip, multipartFile } from '../helpers/fixtures.js';
+import { freePort } from '../helpers/ports.js';
+
+const [appPort, contentPort] = [await freePort(), await freePort()];
+const appOrigin = `http://127.0.0.1:${appPort}`;
+const ctx = await buildTestApp({ appOrigin, contentOrigin: `http://127.0.0.1:${contentPort}`, contentPort });
+const content = await buildContentApp(ctx.config, { database: ctx.database });
+await ctx.app.listen({ host: '127.0.0.1', port: appPort });
+await content.listen({ host: '127.0.0.1', port: contentPort });
+const chromium = await launchChromium();
+t.teardown(async () => {
+  await chromium.close();
+  await content.close();
+  await ctx.close();
+});
+
+async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, ms = 10_000): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const value = await read();
+    if (done(value) || Date.now() > until) return value;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+t.test('Golf 1.2 basic run-time: play, leave, and resume where the learner left off', async (t) => {
+  const tenant = await createTenant(ctx.app);
+  const author = await apiToken(ctx.app, tenant.author.email);
+  const body = multipartFile(fixtureZip('scorm12-single-sco-basic-runtime-golf', 'singlescobasic.zip'), 'golf.zip');
+  const imported = await ctx.app.inject({ method: 'POST', url: '/api/courses', headers: { ...bearer(author), ...body.headers }, payload: body.payload });
+  t.equal(imported.statusCode, 201);
+
+  const page = await chromium.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(String(error)));
+  const dialogs: string[] = [];
+  page.on('dialog', async (dialog) => {
+    dialogs.push(dialog.message());
+    await dialog.accept();
+  });
+  await page.setViewport({ width: 1280, height: 900 });
+  await page.goto(`${appOrigin}/login`);
+  await page.type('#f-email', tenant.learner.email);
+  await page.type('#f-password', PASSWORD);
+  await Promise.all([page.waitForNavigation(), page.click('main button[type=submit]')]);
+  await Promise.all([page.waitForNavigation(), page.click('.course-list form button')]);
+  t.match(page.url(), /\/player\/[0-9a-f-]{36}$/, 'Start opens the player');
+  const registrationId = page.url().split('/').pop()!;
+
+  const runtime = await (await page.waitForSelector('#sco'))!.contentFrame();
+  const sco = await (await runtime!.waitForSelector('#content'))!.contentFrame();
+  await sco!.waitForSelector('#butNext');
+  t.equal(await runtime!.evaluate(() => (window as unknown as { API: { LMSGetValue(k: string): string } }).API.LMSGetValue('cmi.core.entry')), 'ab-initio');
+  for (let i = 0; i < 3; i++) await sco!.click('#butNext');
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  await screenshot(page, 'player-golf12');
+
+  await Promise.all([page.waitForNavigation(), page.click('.player-nav a[href="/"]')]);
+  const learner = await apiToken(ctx.app, tenant.learner.email);
+  const read = async () => (await ctx.app.inject({ method: 'GET', url: `/api/registrations/${registrationId}`, headers: bearer(learner) })).json().data;
+  const saved = await waitFor(read, (d) => d.scos[0]?.terminated === true);
+  t.equal(saved.completionStatus, 'incomplete', 'the course is in progress');
+  t.equal(saved.location, '3', 'the bookmark is the page the learner reached');
+  t.equal(saved.scos[0].exit, 'suspend', 'leaving without exiting suspends');
+  t.ok(saved.lastAccessedAt, 'last access recorded');
+
+  await page.goto(`${appOrigin}/`);
+  t.match(await page.$eval('.course-list', (e) => e.textContent), 'Resume');
+  await Promise.all([page.waitForNavigation(), page.click('.course-list a.button')]);
+  const runtime2 = await (await page.waitForSelector('#sco'))!.contentFrame();
+  const sco2 = await (await runtime2!.waitForSelector('#content'))!.contentFrame();
+  await sco2!.waitForSelector('#butNext');
+  t.equal(await runtime2!.evaluate(() => (window as unknown as { API: { LMSGetValue(k: string): string } }).API.LMSGetValue('cmi.core.entry')), 'resume', 'entry is resume');
+  t.equal(await runtime2!.evaluate(() => (window as unknown as { API: { LMSGetValue(k: string): string } }).API.LMSGetValue('cmi.core.lesson_location')), '3');
+  t.ok(dialogs.some((d) => /resume/i.test(d)), 'the content offered to resume from the bookmark');
+  t.same(problems, [], 'no page errors');
+});

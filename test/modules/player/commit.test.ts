@@ -1,0 +1,115 @@
+import t from 'tap';
+import { buildContentApp } from '../../../src/content/content-app.js';
+import { apiToken, bearer, browser, buildTestApp, createTenant } from '../../helpers/build-app.js';
+import { fixtureZip, multipartFile } from '../../helpers/fixtures.js';
+
+const ctx = await buildTestApp();
+const content = await buildContentApp(ctx.config, { database: ctx.database });
+t.teardown(async () => {
+  await content.close();
+  await ctx.close();
+});
+const { app, config } = ctx;
+
+async function importGolf12(email: string) {
+  const token = await apiToken(app, email);
+  const body = multipartFile(fixtureZip('scorm12-single-sco-basic-runtime-golf', 'singlescobasic.zip'));
+  const r = await app.inject({ method: 'POST', url: '/api/courses', headers: { ...bearer(token), ...body.headers }, payload: body.payload });
+  return r.json().data.course.id as string;
+}
+
+/** Opens the player as the learner and returns the runtime token the page hands to the content origin. */
+async function launch(email: string, courseId: string) {
+  const learner = await browser(app, { email });
+  const started = await learner.post(`/courses/${courseId}/start`, {});
+  const player = await learner.get(started.headers.location as string);
+  const runtimeUrl = new RegExp(`src="${config.contentOrigin}(/run/[^"]+)"`).exec(player.body)![1]!;
+  return { registrationId: (started.headers.location as string).split('/').pop()!, token: runtimeUrl.split('/').pop()!, runtimeUrl };
+}
+
+const commit = (token: string, body: unknown, final = false) =>
+  content.inject({ method: 'POST', url: `/r/${token}/commit${final ? '?final=true' : ''}`, payload: body as object });
+
+const core = (values: Record<string, string>) => ({ runtimeData: { cmi: { core: values } } });
+
+t.test('a learner opens one registration per course, pinned to the current version', async (t) => {
+  const tenant = await createTenant(app);
+  const courseId = await importGolf12(tenant.author.email);
+  const token = await apiToken(app, tenant.learner.email);
+  const first = await app.inject({ method: 'POST', url: `/api/courses/${courseId}/registrations`, headers: bearer(token) });
+  t.equal(first.statusCode, 201);
+  const again = await app.inject({ method: 'POST', url: `/api/courses/${courseId}/registrations`, headers: bearer(token) });
+  t.equal(again.statusCode, 200);
+  t.equal(again.json().data.id, first.json().data.id, 'the same registration comes back');
+  t.match(first.json().data, { completionStatus: 'not attempted', successStatus: 'unknown' });
+
+  const other = await createTenant(app);
+  const foreign = await apiToken(app, other.learner.email);
+  t.equal((await app.inject({ method: 'POST', url: `/api/courses/${courseId}/registrations`, headers: bearer(foreign) })).statusCode, 404, 'another tenant’s course is a 404');
+  t.equal((await app.inject({ method: 'GET', url: `/api/registrations/${first.json().data.id}`, headers: bearer(foreign) })).statusCode, 404);
+  const classmate = await apiToken(app, tenant.author.email);
+  t.equal((await app.inject({ method: 'GET', url: `/api/registrations/${first.json().data.id}`, headers: bearer(classmate) })).statusCode, 403, 'another learner’s registration is refused');
+  const admin = await apiToken(app, tenant.admin.email);
+  t.equal((await app.inject({ method: 'GET', url: `/api/registrations/${first.json().data.id}`, headers: bearer(admin) })).statusCode, 200, 'admins may look');
+});
+
+t.test('commits are stored, ordered and idempotent, and refused after the final one', async (t) => {
+  const tenant = await createTenant(app);
+  const courseId = await importGolf12(tenant.author.email);
+  const { registrationId, token } = await launch(tenant.learner.email, courseId);
+  const learner = await apiToken(app, tenant.learner.email);
+  const read = async () => (await app.inject({ method: 'GET', url: `/api/registrations/${registrationId}`, headers: bearer(learner) })).json().data;
+
+  t.same((await commit(token, { ...core({ lesson_status: 'incomplete', lesson_location: '2' }), commitSequence: 1 })).json(), { result: true, errorCode: 0 });
+  t.equal((await read()).location, '2');
+  t.same((await commit(token, { ...core({ lesson_status: 'incomplete', lesson_location: '9' }), commitSequence: 1 })).json(), { result: true, errorCode: 0 }, 'a repeated sequence answers the same');
+  t.equal((await read()).location, '2', '…and changes nothing');
+  await commit(token, { ...core({ lesson_status: 'incomplete', lesson_location: '5' }), commitSequence: 3 });
+  await commit(token, { ...core({ lesson_status: 'incomplete', lesson_location: '4' }), commitSequence: 2 });
+  t.equal((await read()).location, '5', 'a stale commit that arrives late is ignored');
+
+  const final = await commit(token, { ...core({ lesson_status: 'passed', lesson_location: '11', exit: '', total_time: '0000:12:30.00', score: { raw: '85', min: '0', max: '100' } as unknown as string }), commitSequence: 4 }, true);
+  t.same(final.json(), { result: true, errorCode: 0 });
+  const result = await read();
+  t.match(result, { completionStatus: 'completed', successStatus: 'passed', score: { scaled: 0.85, raw: 85, min: 0, max: 100 }, totalTimeSeconds: 750, location: '11' });
+  t.equal(result.scos[0].terminated, true);
+
+  t.same((await commit(token, { ...core({ lesson_status: 'failed' }), commitSequence: 5 })).json(), { result: false, errorCode: 101 }, 'after the final commit, commits are refused');
+  t.equal((await read()).successStatus, 'passed', 'and change nothing');
+});
+
+t.test('bad commits get a SCORM error and store nothing', async (t) => {
+  const tenant = await createTenant(app);
+  const courseId = await importGolf12(tenant.author.email);
+  const { registrationId, token } = await launch(tenant.learner.email, courseId);
+  const forged = await commit(`${token.slice(0, -4)}AAAA`, { ...core({ lesson_status: 'passed' }), commitSequence: 1 });
+  t.equal(forged.statusCode, 403);
+  t.equal(forged.json().result, false);
+  const notJson = await content.inject({ method: 'POST', url: `/r/${token}/commit`, headers: { 'content-type': 'text/plain' }, payload: '{not json' });
+  t.equal(notJson.statusCode, 400);
+  t.same(notJson.json(), { result: false, errorCode: 101 });
+  t.same((await commit(token, { commitSequence: 1 })).json(), { result: false, errorCode: 101 }, 'a commit without CMI');
+  const huge = await content.inject({ method: 'POST', url: `/r/${token}/commit`, headers: { 'content-type': 'text/plain' }, payload: 'x'.repeat(9 * 1024 * 1024) });
+  t.equal(huge.statusCode, 413);
+  const learner = await apiToken(app, tenant.learner.email);
+  const state = (await app.inject({ method: 'GET', url: `/api/registrations/${registrationId}`, headers: bearer(learner) })).json().data;
+  t.equal(state.completionStatus, 'not attempted', 'nothing was stored');
+});
+
+t.test('a beacon (text/plain) final commit is accepted, and the next launch resumes', async (t) => {
+  const tenant = await createTenant(app);
+  const courseId = await importGolf12(tenant.author.email);
+  const { token } = await launch(tenant.learner.email, courseId);
+  const beacon = await content.inject({
+    method: 'POST', url: `/r/${token}/commit?final=true`, headers: { 'content-type': 'text/plain;charset=UTF-8' },
+    payload: JSON.stringify({ ...core({ lesson_status: 'incomplete', lesson_location: '7', exit: 'suspend' }), commitSequence: 1 }),
+  });
+  t.same(beacon.json(), { result: true, errorCode: 0 });
+  const again = await launch(tenant.learner.email, courseId);
+  const page = await content.inject({ method: 'GET', url: again.runtimeUrl });
+  t.equal(page.statusCode, 200);
+  const seeded = JSON.parse(/<script type="application\/json" id="launch">(.*?)<\/script>/s.exec(page.body)![1]!);
+  t.match(seeded.cmi.core, { entry: 'resume', lesson_location: '7' });
+  t.equal(seeded.standard, 'scorm12');
+  t.match(seeded.contentUrl, new RegExp(`^${config.contentOrigin}/c/.+/shared/launchpage\\.html$`));
+});
