@@ -40,6 +40,8 @@ export interface Config {
   /** This app's own origin as browsers see it (PUBLIC_URL's origin, else http://HOST:PORT). */
   appOrigin: string;
   uploadMaxBytes: number;
+  /** SCORM 1.2 cmi.suspend_data limit: the spec says 4,096; real content needs more (lenient default 64,000). */
+  scorm12SuspendDataLimit: number;
   import: {
     maxTotalBytes: number;
     maxEntries: number;
@@ -152,6 +154,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     contentOrigin,
     appOrigin,
     uploadMaxBytes: int('UPLOAD_MAX_BYTES', 1024 ** 3, 1024, 64 * 1024 ** 3),
+    scorm12SuspendDataLimit: int('SCORM12_SUSPEND_DATA_LIMIT', 64_000, 4_096, 64_000),
     import: {
       maxTotalBytes: int('IMPORT_MAX_TOTAL_BYTES', 4 * 1024 ** 3, 1024, 256 * 1024 ** 3),
       maxEntries: int('IMPORT_MAX_ENTRIES', 50_000, 1, 10_000_000),

@@ -123,7 +123,10 @@ export async function buildContentApp(
         return reply.code(400).send({ result: false, errorCode: grant.s === 'scorm12' ? 101 : 391 });
       }
     }
-    const answer = await applyCommit(database.db, grant, (body ?? {}) as CommitBody, request.query.final === 'true');
+    const answer = await applyCommit(database.db, grant, (body ?? {}) as CommitBody, {
+      final: request.query.final === 'true',
+      suspendDataLimit12: config.scorm12SuspendDataLimit,
+    });
     return reply.send(answer);
   });
 

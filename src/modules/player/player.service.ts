@@ -12,6 +12,7 @@ import { findCourse } from '../courses/courses.queries.js';
 import { defaultOrganization, encodeLaunchPath, findItem } from '../courses/courses.service.js';
 import type { Item, ParsedPackage } from '../courses/manifest/types.js';
 import { rollupCourse, seedCmi, summarizeCmi, type Standard } from './cmi.js';
+import { validateCmi } from './cmi-validation.js';
 import * as q from './player.queries.js';
 
 /**
@@ -140,11 +141,19 @@ export interface CommitAnswer {
  * Termination"; 1.2 has no such code, so 101 "General Exception"). The answer goes out only after the row is
  * written, so an acknowledged commit survives a crash.
  */
-export async function applyCommit(db: Db, grant: RuntimeGrant, body: CommitBody, final: boolean): Promise<CommitAnswer> {
-  const cmi = body.runtimeData?.cmi ?? body.cmi;
+export async function applyCommit(
+  db: Db,
+  grant: RuntimeGrant,
+  body: CommitBody,
+  { final, suspendDataLimit12 }: { final: boolean; suspendDataLimit12: number },
+): Promise<CommitAnswer> {
+  const received = body.runtimeData?.cmi ?? body.cmi;
   const generalError = grant.s === 'scorm12' ? 101 : 391;
-  if (!cmi || typeof cmi !== 'object' || Array.isArray(cmi)) return { result: false, errorCode: generalError };
+  if (!received || typeof received !== 'object' || Array.isArray(received)) return { result: false, errorCode: generalError };
   const sequence = Number.isInteger(body.commitSequence) ? body.commitSequence! : null;
+  const checked = validateCmi(grant.s, received, { suspendDataLimit12 });
+  if (!checked.ok) return { result: false, errorCode: checked.errorCode };
+  const cmi = withLmsIdentity(grant, received);
 
   return db.transaction(async (tx) => {
     const attempt = await q.lockAttempt(tx, { tenantId: grant.t, attemptId: grant.a });
@@ -171,6 +180,16 @@ export async function applyCommit(db: Db, grant: RuntimeGrant, body: CommitBody,
     await recomputeResult(tx, grant.t, grant.r, launchable, grant.i);
     return { result: true, errorCode: 0 };
   });
+}
+
+/** Who the learner is, whatever the request says: the LMS's values replace the commit's (read-only to content). */
+function withLmsIdentity(grant: RuntimeGrant, cmi: Record<string, unknown>): Record<string, unknown> {
+  const name = learnerName(grant.n);
+  if (grant.s === 'scorm12') {
+    const core = (cmi.core && typeof cmi.core === 'object' ? cmi.core : {}) as Record<string, unknown>;
+    return { ...cmi, core: { ...core, student_id: grant.u, student_name: name, credit: 'credit', lesson_mode: 'normal' } };
+  }
+  return { ...cmi, learner_id: grant.u, learner_name: name, credit: 'credit', mode: 'normal' };
 }
 
 async function recomputeResult(db: Db, tenantId: string, registrationId: string, launchable: string[], lastItem: string) {

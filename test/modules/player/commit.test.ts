@@ -113,3 +113,57 @@ t.test('a beacon (text/plain) final commit is accepted, and the next launch resu
   t.equal(seeded.standard, 'scorm12');
   t.match(seeded.contentUrl, new RegExp(`^${config.contentOrigin}/c/.+/shared/launchpage\\.html$`));
 });
+
+t.test('the server checks the data model as the run-time API does, and keeps the learner identity its own', async (t) => {
+  const tenant = await createTenant(app);
+  const courseId = await importGolf12(tenant.author.email);
+  const { registrationId, token } = await launch(tenant.learner.email, courseId);
+  t.same((await commit(token, { ...core({ lesson_status: 'bogus' }), commitSequence: 1 })).json(), { result: false, errorCode: 405 }, 'a value outside the vocabulary: 405');
+  t.same((await commit(token, { ...core({ lesson_status: 'incomplete', score: { raw: 'lots' } as unknown as string }), commitSequence: 2 })).json(), { result: false, errorCode: 405 }, 'a score that is not a number: 405');
+  const forged = await commit(token, { ...core({ lesson_status: 'incomplete', student_id: 'someone-else', credit: 'no-credit' }), commitSequence: 3 });
+  t.same(forged.json(), { result: true, errorCode: 0 });
+  const learner = await apiToken(app, tenant.learner.email);
+  const stored = (await app.inject({ method: 'GET', url: `/api/registrations/${registrationId}`, headers: bearer(learner) })).json().data.scos[0].cmi.core;
+  t.equal(stored.student_id, tenant.learner.id, 'read-only identity comes from the LMS, not the request');
+  t.equal(stored.credit, 'credit');
+});
+
+t.test('SCORM 1.2 suspend data: lenient 64,000 by default, strict 4,096 when configured', async (t) => {
+  const strict = await buildTestApp({ scorm12SuspendDataLimit: 4096 });
+  const strictContent = await buildContentApp(strict.config, { database: strict.database });
+  t.teardown(async () => {
+    await strictContent.close();
+    await strict.close();
+  });
+  const lenientTenant = await createTenant(app);
+  const lenient = await launch(lenientTenant.learner.email, await importGolf12(lenientTenant.author.email));
+  const long = { runtimeData: { cmi: { suspend_data: 'x'.repeat(10_000), core: { lesson_status: 'incomplete' } } }, commitSequence: 1 };
+  t.same((await commit(lenient.token, long)).json(), { result: true, errorCode: 0 }, '10,000 characters pass by default');
+
+  const tenant = await createTenant(strict.app);
+  const authorToken = await apiToken(strict.app, tenant.author.email);
+  const body = multipartFile(fixtureZip('scorm12-single-sco-basic-runtime-golf', 'singlescobasic.zip'));
+  const courseId = (await strict.app.inject({ method: 'POST', url: '/api/courses', headers: { ...bearer(authorToken), ...body.headers }, payload: body.payload })).json().data.course.id;
+  const learner = await browser(strict.app, { email: tenant.learner.email });
+  const started = await learner.post(`/courses/${courseId}/start`, {});
+  const page = await learner.get(started.headers.location as string);
+  const token = /\/run\/([^"]+)"/.exec(page.body)![1]!;
+  const refused = await strictContent.inject({ method: 'POST', url: `/r/${token}/commit`, payload: long });
+  t.same(refused.json(), { result: false, errorCode: 405 }, 'over 4,096 in strict mode: 405');
+});
+
+t.test('SCORM 2004 commits are checked against the 2004 data model', async (t) => {
+  const tenant = await createTenant(app);
+  const token = await apiToken(app, tenant.author.email);
+  const body = multipartFile(fixtureZip('scorm2004-3rd-single-sco-basic-runtime-golf', 'RuntimeBasicCalls_SCORM20043rdEdition.zip'));
+  const courseId = (await app.inject({ method: 'POST', url: '/api/courses', headers: { ...bearer(token), ...body.headers }, payload: body.payload })).json().data.course.id;
+  const { registrationId, token: runtime } = await launch(tenant.learner.email, courseId);
+  const cmi = (values: Record<string, unknown>, seq: number) => ({ runtimeData: { cmi: values }, commitSequence: seq });
+  t.same((await commit(runtime, cmi({ score: { scaled: '2' } }, 1))).json(), { result: false, errorCode: 407 }, 'scaled score out of range: 407');
+  const ok = await commit(runtime, cmi({ completion_status: 'completed', success_status: 'passed', location: 'p9', score: { scaled: '0.9' }, total_time: 'PT2M' }, 2), true);
+  t.same(ok.json(), { result: true, errorCode: 0 });
+  const learner = await apiToken(app, tenant.learner.email);
+  const result = (await app.inject({ method: 'GET', url: `/api/registrations/${registrationId}`, headers: bearer(learner) })).json().data;
+  t.match(result, { completionStatus: 'completed', successStatus: 'passed', score: { scaled: 0.9 }, totalTimeSeconds: 120, location: 'p9' });
+  t.same((await commit(runtime, cmi({ location: 'p10' }, 3))).json(), { result: false, errorCode: 143 }, 'commit after termination: 143');
+});

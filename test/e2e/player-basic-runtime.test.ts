@@ -1,6 +1,7 @@
-// Plays Rustici's Golf "basic run-time calls" SCORM 1.2 package in real Chromium through our player: the content
+// Plays Rustici's Golf "basic run-time calls" packages (SCORM 1.2 and 2004) in real Chromium through our player: the content
 // initializes, the learner pages through it and leaves; the server holds status, location and exit; reopening
 // resumes at the saved place.
+import type { Frame } from 'puppeteer-core';
 import t from 'tap';
 import { buildContentApp } from '../../src/content/content-app.js';
 import { apiToken, bearer, buildTestApp, createTenant, PASSWORD } from '../helpers/build-app.js';
@@ -30,14 +31,22 @@ async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, m
   }
 }
 
-t.test('Golf 1.2 basic run-time: play, leave, and resume where the learner left off', async (t) => {
+const cases = [
+  { label: 'SCORM 1.2', fixture: 'scorm12-single-sco-basic-runtime-golf', file: 'singlescobasic.zip', api: 'API', get: 'LMSGetValue', entry: 'cmi.core.entry', location: 'cmi.core.lesson_location' },
+  { label: 'SCORM 2004', fixture: 'scorm2004-3rd-single-sco-basic-runtime-golf', file: 'RuntimeBasicCalls_SCORM20043rdEdition.zip', api: 'API_1484_11', get: 'GetValue', entry: 'cmi.entry', location: 'cmi.location' },
+];
+
+for (const c of cases) t.test(`Golf ${c.label} basic run-time: play, leave, and resume where the learner left off`, async (t) => {
   const tenant = await createTenant(ctx.app);
   const author = await apiToken(ctx.app, tenant.author.email);
-  const body = multipartFile(fixtureZip('scorm12-single-sco-basic-runtime-golf', 'singlescobasic.zip'), 'golf.zip');
+  const body = multipartFile(fixtureZip(c.fixture, c.file), 'golf.zip');
   const imported = await ctx.app.inject({ method: 'POST', url: '/api/courses', headers: { ...bearer(author), ...body.headers }, payload: body.payload });
   t.equal(imported.statusCode, 201);
 
-  const page = await chromium.newPage();
+  // A browser context of its own: each learner signs in with their own cookies.
+  const context = await chromium.createBrowserContext();
+  t.teardown(() => context.close());
+  const page = await context.newPage();
   const problems: string[] = [];
   page.on('pageerror', (error) => problems.push(String(error)));
   const dialogs: string[] = [];
@@ -57,10 +66,12 @@ t.test('Golf 1.2 basic run-time: play, leave, and resume where the learner left 
   const runtime = await (await page.waitForSelector('#sco'))!.contentFrame();
   const sco = await (await runtime!.waitForSelector('#content'))!.contentFrame();
   await sco!.waitForSelector('#butNext');
-  t.equal(await runtime!.evaluate(() => (window as unknown as { API: { LMSGetValue(k: string): string } }).API.LMSGetValue('cmi.core.entry')), 'ab-initio');
+  const value = (frame: Frame, element: string) =>
+    frame.evaluate((api, get, el) => (window as unknown as Record<string, Record<string, (k: string) => string>>)[api]![get]!(el), c.api, c.get, element);
+  t.equal(await value(runtime!, c.entry), 'ab-initio');
   for (let i = 0; i < 3; i++) await sco!.click('#butNext');
   await new Promise((resolve) => setTimeout(resolve, 1000));
-  await screenshot(page, 'player-golf12');
+  await screenshot(page, `player-golf-${c.api}`);
 
   await Promise.all([page.waitForNavigation(), page.click('.player-nav a[href="/"]')]);
   const learner = await apiToken(ctx.app, tenant.learner.email);
@@ -77,8 +88,8 @@ t.test('Golf 1.2 basic run-time: play, leave, and resume where the learner left 
   const runtime2 = await (await page.waitForSelector('#sco'))!.contentFrame();
   const sco2 = await (await runtime2!.waitForSelector('#content'))!.contentFrame();
   await sco2!.waitForSelector('#butNext');
-  t.equal(await runtime2!.evaluate(() => (window as unknown as { API: { LMSGetValue(k: string): string } }).API.LMSGetValue('cmi.core.entry')), 'resume', 'entry is resume');
-  t.equal(await runtime2!.evaluate(() => (window as unknown as { API: { LMSGetValue(k: string): string } }).API.LMSGetValue('cmi.core.lesson_location')), '3');
+  t.equal(await value(runtime2!, c.entry), 'resume', 'entry is resume');
+  t.equal(await value(runtime2!, c.location), '3');
   t.ok(dialogs.some((d) => /resume/i.test(d)), 'the content offered to resume from the bookmark');
   t.same(problems, [], 'no page errors');
 });
