@@ -19,6 +19,7 @@ import healthRoutes from './modules/health/health.routes.js';
 import homeRoutes from './modules/home/home.routes.js';
 import operatorRoutes from './modules/operator/operator.routes.js';
 import playerRoutes from './modules/player/player.routes.js';
+import reportsRoutes from './modules/player/reports.routes.js';
 
 export interface BuildOptions {
   /** Use this open database (tests); otherwise open the one the config names and migrate it. */
@@ -52,6 +53,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(operatorRoutes);
   await app.register(coursesRoutes, { config, store });
   await app.register(playerRoutes, { config });
+  await app.register(reportsRoutes);
 
   return app;
 }

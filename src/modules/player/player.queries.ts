@@ -1,7 +1,7 @@
 // SQL for registrations and SCO attempts. Every function takes the tenant id.
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, count, desc, eq, ilike, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { courses, courseVersions, registrations, scoAttempts, type Registration, type ScoAttempt } from '../../db/schema/index.js';
+import { courses, courseVersions, registrations, scoAttempts, users, type Registration, type ScoAttempt } from '../../db/schema/index.js';
 
 /** Creates the learner's registration for the course, or returns the one they have (one per learner and course). */
 export async function upsertRegistration(
@@ -118,4 +118,49 @@ export async function touchRegistration(
       updatedAt: sql`now()`,
     })
     .where(and(eq(registrations.id, registrationId), eq(registrations.tenantId, tenantId)));
+}
+
+export interface CourseRegistrationFilter {
+  tenantId: string;
+  courseId: string;
+  search?: string;
+  status?: 'not attempted' | 'incomplete' | 'completed' | 'passed' | 'failed';
+  limit: number;
+  offset: number;
+}
+
+/** A course's learners with their results, for the report page and its CSV: one query with a join. */
+export async function listCourseRegistrations(db: Db, filter: CourseRegistrationFilter) {
+  const conditions: SQL[] = [eq(registrations.tenantId, filter.tenantId), eq(registrations.courseId, filter.courseId)];
+  if (filter.status === 'passed' || filter.status === 'failed') conditions.push(eq(registrations.successStatus, filter.status));
+  else if (filter.status) conditions.push(eq(registrations.completionStatus, filter.status));
+  if (filter.search) {
+    const pattern = `%${filter.search.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
+    conditions.push(or(ilike(users.email, pattern), ilike(users.displayName, pattern))!);
+  }
+  const where = and(...conditions);
+  const [rows, [total]] = await Promise.all([
+    db
+      .select({
+        id: registrations.id,
+        learnerName: users.displayName,
+        learnerEmail: users.email,
+        completionStatus: registrations.completionStatus,
+        successStatus: registrations.successStatus,
+        scoreScaled: registrations.scoreScaled,
+        scoreRaw: registrations.scoreRaw,
+        totalTimeSeconds: registrations.totalTimeSeconds,
+        firstAccessedAt: registrations.firstAccessedAt,
+        lastAccessedAt: registrations.lastAccessedAt,
+        completedAt: registrations.completedAt,
+      })
+      .from(registrations)
+      .innerJoin(users, eq(users.id, registrations.userId))
+      .where(where)
+      .orderBy(sql`${registrations.lastAccessedAt} desc nulls last`, registrations.id)
+      .limit(filter.limit)
+      .offset(filter.offset),
+    db.select({ value: count() }).from(registrations).innerJoin(users, eq(users.id, registrations.userId)).where(where),
+  ]);
+  return { rows, total: total?.value ?? 0 };
 }
