@@ -36,6 +36,8 @@ export function validateCmi(standard: Standard, cmi: Record<string, unknown>, op
   for (const [element, value] of flattenCmi(cmi)) {
     // Unset elements travel as empty strings in a full commit; the API would reject some of them as values.
     if (value === '' || owned.test(element)) continue;
+    // The LMS's initial status travels in every full commit until the SCO sets one; content may not set it itself.
+    if (standard === 'scorm12' && element === 'cmi.core.lesson_status' && value === 'not attempted') continue;
     if (standard === 'scorm12' && element === 'cmi.suspend_data' && value.length > options.suspendDataLimit12) {
       return { ok: false, errorCode: 405, element };
     }

@@ -168,9 +168,10 @@ export async function applyCommit(
     const item = organization ? findItem(organization.items, grant.i) : null;
     if (!item) return { result: false, errorCode: generalError };
 
-    const summary = summarizeCmi(grant.s, cmi, item, attempt.totalTimeSeconds);
+    const stored = final ? completeUnreported(grant.s, cmi, item) : cmi;
+    const summary = summarizeCmi(grant.s, stored, item, attempt.totalTimeSeconds);
     await q.updateAttempt(tx, { tenantId: grant.t, attemptId: attempt.id }, {
-      cmi,
+      cmi: stored,
       ...summary,
       lastSequence: sequence ?? attempt.lastSequence + 1,
       lastCommittedAt: new Date(),
@@ -180,6 +181,23 @@ export async function applyCommit(
     await recomputeResult(tx, grant.t, grant.r, launchable, grant.i);
     return { result: true, errorCode: 0 };
   });
+}
+
+/**
+ * Content that ends without reporting completion is completed by the LMS: SCORM 1.2 RTE 3.4.4 (a SCO that never
+ * sets cmi.core.lesson_status is completed on LMSFinish), and in 2004 IMS SS delivery controls, whose default
+ * completionSetByContent="false" leaves completion to the LMS when the attempt ends. Otherwise "minimum calls"
+ * content could never be completed.
+ */
+function completeUnreported(standard: Standard, cmi: Record<string, unknown>, item: Item): Record<string, unknown> {
+  if (standard === 'scorm12') {
+    const core = cmi.core as Record<string, unknown> | undefined;
+    if (!core || (core.lesson_status && core.lesson_status !== 'not attempted')) return cmi;
+    return { ...cmi, core: { ...core, lesson_status: 'completed' } };
+  }
+  const reported = cmi.completion_status === 'completed' || cmi.completion_status === 'incomplete';
+  if (reported || item.sequencing?.deliveryControls.completionSetByContent) return cmi;
+  return { ...cmi, completion_status: 'completed' };
 }
 
 /** Who the learner is, whatever the request says: the LMS's values replace the commit's (read-only to content). */

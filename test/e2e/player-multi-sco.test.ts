@@ -1,0 +1,74 @@
+// Multi-SCO packages in real Chromium: moving to the next item terminates the current SCO first (its state is on
+// the server before the next one launches), and each item keeps its own attempt.
+import t from 'tap';
+import { buildContentApp } from '../../src/content/content-app.js';
+import { apiToken, bearer, buildTestApp, createTenant, PASSWORD } from '../helpers/build-app.js';
+import { launchChromium, screenshot } from '../helpers/chromium.js';
+import { fixtureZip, multipartFile } from '../helpers/fixtures.js';
+import { freePort } from '../helpers/ports.js';
+
+const [appPort, contentPort] = [await freePort(), await freePort()];
+const appOrigin = `http://127.0.0.1:${appPort}`;
+const ctx = await buildTestApp({ appOrigin, contentOrigin: `http://127.0.0.1:${contentPort}`, contentPort });
+const content = await buildContentApp(ctx.config, { database: ctx.database });
+await ctx.app.listen({ host: '127.0.0.1', port: appPort });
+await content.listen({ host: '127.0.0.1', port: contentPort });
+const chromium = await launchChromium();
+t.teardown(async () => {
+  await chromium.close();
+  await content.close();
+  await ctx.close();
+});
+
+const cases = [
+  { label: 'SCORM 1.2', fixture: 'scorm12-multi-sco-2sco-golf', file: 'RuntimeMinimumCalls_SCORM12-mini.zip', first: 'playing_playing_item', second: 'playing_par_item' },
+  { label: 'SCORM 2004', fixture: 'scorm2004-3rd-multi-sco-golf', file: 'RuntimeMinimumCalls_SCORM20043rdEdition.zip', first: 'playing_playing_item', second: 'playing_par_item' },
+];
+
+for (const c of cases) t.test(`Golf ${c.label} multi-SCO: Next terminates the current SCO and launches the next`, async (t) => {
+  const tenant = await createTenant(ctx.app);
+  const author = await apiToken(ctx.app, tenant.author.email);
+  const body = multipartFile(fixtureZip(c.fixture, c.file));
+  const imported = await ctx.app.inject({ method: 'POST', url: '/api/courses', headers: { ...bearer(author), ...body.headers }, payload: body.payload });
+  t.equal(imported.statusCode, 201);
+
+  const context = await chromium.createBrowserContext();
+  t.teardown(() => context.close());
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(String(error)));
+  await page.setViewport({ width: 1280, height: 900 });
+  await page.goto(`${appOrigin}/login`);
+  await page.type('#f-email', tenant.learner.email);
+  await page.type('#f-password', PASSWORD);
+  await Promise.all([page.waitForNavigation(), page.click('main button[type=submit]')]);
+  await Promise.all([page.waitForNavigation(), page.click('.course-list form button')]);
+  const registrationId = page.url().split('/').pop()!;
+  const sco = async () => {
+    const runtime = await (await page.waitForSelector('#sco'))!.contentFrame();
+    const frame = await (await runtime!.waitForSelector('#content'))!.contentFrame();
+    await frame!.waitForSelector('body');
+    await runtime!.waitForFunction(() => {
+      const w = window as unknown as { API?: { isInitialized(): boolean }; API_1484_11?: { isInitialized(): boolean } };
+      return (w.API ?? w.API_1484_11)!.isInitialized();
+    });
+    return runtime!;
+  };
+  await sco();
+  t.match(await page.$eval('.player-toc a[aria-current="page"]', (a) => a.textContent), 'How to Play');
+
+  await Promise.all([page.waitForNavigation(), page.click('.player-nav a.button:not(.secondary)')]);
+  t.match(page.url(), new RegExp(`item=${c.second}$`));
+  await sco();
+  await screenshot(page, `player-multi-${c.label.replace(/\W/g, '')}`);
+
+  const learner = await apiToken(ctx.app, tenant.learner.email);
+  const state = (await ctx.app.inject({ method: 'GET', url: `/api/registrations/${registrationId}`, headers: bearer(learner) })).json().data;
+  const first = state.scos.find((s: { itemIdentifier: string }) => s.itemIdentifier === c.first);
+  const second = state.scos.find((s: { itemIdentifier: string }) => s.itemIdentifier === c.second);
+  t.ok(first?.terminated, 'the first SCO was terminated before the second launched');
+  t.equal(first?.completionStatus, 'completed', 'a minimum-calls SCO that was viewed and finished counts as completed');
+  t.ok(second, 'the second SCO has its own attempt');
+  t.equal(state.completionStatus, 'incomplete', 'the course is not complete after two of many SCOs');
+  t.same(problems, []);
+});
