@@ -51,7 +51,7 @@ export async function openTestDatabase(): Promise<Database> {
 }
 
 /** An empty, migrated database of its own (for tests that need "no tenants yet"); dropped again on close. */
-export async function openEmptyDatabase(): Promise<Database> {
+export async function openEmptyDatabase(): Promise<Database & { url?: string }> {
   if (!usingPostgres) return openTestDatabase();
   const url = new URL(process.env.DATABASE_URL!);
   const name = `sunscorm_empty_${process.pid}_${Date.now()}`;
@@ -62,6 +62,7 @@ export async function openEmptyDatabase(): Promise<Database> {
   await runMigrations(database);
   return {
     ...database,
+    url: url.toString(),
     async close() {
       await database.close();
       await admin.db.execute(sql.raw(`drop database if exists ${name}`));
