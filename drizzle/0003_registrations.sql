@@ -37,6 +37,7 @@ CREATE TABLE "sco_attempts" (
 	"location" text,
 	"exit" text,
 	"suspend_data" text,
+	"runtime_session" uuid,
 	"last_sequence" integer DEFAULT 0 NOT NULL,
 	"terminated_at" timestamp with time zone,
 	"last_committed_at" timestamp with time zone,

@@ -91,5 +91,12 @@ for (const c of cases) t.test(`Golf ${c.label} basic run-time: play, leave, and 
   t.equal(await value(runtime2!, c.entry), 'resume', 'entry is resume');
   t.equal(await value(runtime2!, c.location), '3');
   t.ok(dialogs.some((d) => /resume/i.test(d)), 'the content offered to resume from the bookmark');
+
+  // The resumed visit keeps saving: two more pages, leave, and the bookmark moved on.
+  for (let i = 0; i < 2; i++) await sco2!.click('#butNext');
+  await Promise.all([page.waitForNavigation(), page.click('.player-nav a[href="/"]')]);
+  const later = await waitFor(read, (d) => d.location === '5');
+  t.equal(later.location, '5', 'progress after resuming is saved too');
+  t.equal(later.scos.length, 1, 'still one attempt: the suspended one continued');
   t.same(problems, [], 'no page errors');
 });

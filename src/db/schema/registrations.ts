@@ -76,6 +76,11 @@ export const scoAttempts = pgTable(
     location: text('location'),
     exit: text('exit'),
     suspendData: text('suspend_data'),
+    /**
+     * The launch currently allowed to commit. Each launch (resume included) starts a new session whose commit
+     * sequence starts again at 1; commits from an older session (a late beacon, a second tab) are refused.
+     */
+    runtimeSession: uuid('runtime_session'),
     lastSequence: integer('last_sequence').notNull().default(0),
     terminatedAt: timestamp('terminated_at', { withTimezone: true }),
     lastCommittedAt: timestamp('last_committed_at', { withTimezone: true }),

@@ -1,6 +1,7 @@
 // Rules of the SCORM player: who may take a course (one place, so enrolment and purchase rules slot in later),
 // registrations pinned to a version, launching an item (attempts, resume, seeded CMI), and applying commits:
 // ordered, idempotent, refused after Terminate, durable once acknowledged.
+import { randomUUID } from 'node:crypto';
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import { contentBaseUrl } from '../../content/content-urls.js';
@@ -49,6 +50,8 @@ export interface RuntimeGrant {
   r: string;
   t: string;
   a: string;
+  /** The run-time session (one per launch). */
+  k: string;
   i: string;
   s: Standard;
   u: string;
@@ -90,14 +93,20 @@ export async function launchItem(db: Db, config: Config, actor: Principal, regis
   const resumable = latest && (!latest.terminatedAt || latest.exit === 'suspend');
   const attempt = resumable ? latest : await q.insertAttempt(db, { ...scope, itemIdentifier: item.identifier, attemptNumber: (latest?.attemptNumber ?? 0) + 1 });
   const standard = version.standard as Standard;
-  if (item.scormType === 'asset') {
+  // Every launch is a new run-time session: its commit sequence starts again, and older sessions may no longer
+  // write (a late beacon from the last visit must not overwrite what this one saves).
+  const session = randomUUID();
+  await q.updateAttempt(db, { tenantId: registration.tenantId, attemptId: attempt.id }, {
+    runtimeSession: session,
+    lastSequence: 0,
+    terminatedAt: null,
     // Assets make no API calls: launching one completes it (SCORM 2004 CAM 3.4.1.14; 1.2 behaves the same).
-    await q.updateAttempt(db, { tenantId: registration.tenantId, attemptId: attempt.id }, { completionStatus: 'completed', lastCommittedAt: new Date() });
-  }
+    ...(item.scormType === 'asset' ? { completionStatus: 'completed', lastCommittedAt: new Date() } : {}),
+  });
   await recomputeResult(db, registration.tenantId, registration.id, launchable.map((i) => i.identifier), item.identifier);
 
   const grant: RuntimeGrant = {
-    r: registration.id, t: registration.tenantId, a: attempt.id, i: item.identifier, s: standard, u: actor.userId, n: actor.displayName,
+    r: registration.id, t: registration.tenantId, a: attempt.id, k: session, i: item.identifier, s: standard, u: actor.userId, n: actor.displayName,
     exp: Math.floor(Date.now() / 1000) + RUNTIME_TTL_SECONDS,
   };
   return { item, items: launchable, runtimeToken: signToken(grant, runtimeKey(config)) };
@@ -158,6 +167,8 @@ export async function applyCommit(
   return db.transaction(async (tx) => {
     const attempt = await q.lockAttempt(tx, { tenantId: grant.t, attemptId: grant.a });
     if (!attempt || attempt.registrationId !== grant.r) return { result: false, errorCode: generalError };
+    // A newer launch of this item took over (a second tab, or a beacon arriving after the learner came back).
+    if (attempt.runtimeSession !== grant.k) return { result: false, errorCode: generalError };
     if (attempt.terminatedAt) return { result: false, errorCode: grant.s === 'scorm12' ? 101 : 143 };
     if (sequence !== null && sequence <= attempt.lastSequence) return { result: true, errorCode: 0 };
 

@@ -112,6 +112,14 @@ t.test('a beacon (text/plain) final commit is accepted, and the next launch resu
   t.match(seeded.cmi.core, { entry: 'resume', lesson_location: '7' });
   t.equal(seeded.standard, 'scorm12');
   t.match(seeded.contentUrl, new RegExp(`^${config.contentOrigin}/c/.+/shared/launchpage\\.html$`));
+
+  // The resumed session saves again, from sequence 1; the old session can no longer write.
+  t.same((await commit(again.token, { ...core({ lesson_status: 'incomplete', lesson_location: '8' }), commitSequence: 1 })).json(), { result: true, errorCode: 0 }, 'the resumed session commits');
+  t.same((await commit(token, { ...core({ lesson_status: 'incomplete', lesson_location: '1' }), commitSequence: 9 })).json(), { result: false, errorCode: 101 }, 'a late commit from the previous visit is refused');
+  const learner = await apiToken(app, tenant.learner.email);
+  const state = (await app.inject({ method: 'GET', url: `/api/registrations/${again.registrationId}`, headers: bearer(learner) })).json().data;
+  t.equal(state.location, '8');
+  t.equal(state.scos.length, 1, 'resuming continues the same attempt');
 });
 
 t.test('the server checks the data model as the run-time API does, and keeps the learner identity its own', async (t) => {
