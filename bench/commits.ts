@@ -17,10 +17,12 @@
 // own pool), and are timed alike (bench/closed-loop.ts). The machines have 2 shared cores and are noisy, so the
 // absolute numbers drift from run to run; the ratios are what to compare across commits. They are not a pure
 // measure of our overhead either: the HTTP load generator (a worker thread) takes CPU from the same two cores
-// during "ours" and not during "bare", and the printout says so.
+// during "ours" and not during "bare", and the printout says so. (Profiled: the load worker took ~10% of one core;
+// the server's own event loop was the saturated thread.) Both sides are saturated closed loops, so their latency is
+// about learners / throughput (Little's law): the latency ratios mostly restate the throughput ratio, as queueing.
 //
 // Env: BENCH_COMMIT_SECONDS (default 10), BENCH_COMMIT_LEARNERS (default 500), BENCH_COMMIT_WARMUP_SECONDS
-// (default 2), DATABASE_URL (Postgres instead of in-memory PGlite).
+// (default 2; longer if not every learner has had an answer by then), DATABASE_URL (Postgres instead of PGlite).
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -183,6 +185,7 @@ const percentile = (sorted: Float64Array, p: number) => (sorted.length === 0 ? N
 function summarize(name: string, result: ClosedLoopResult): Row {
   const sorted = result.latencies.slice().sort();
   const problems = result.failures > 0 ? [`${result.failures} failed: ${result.failureSamples.join(' | ')}`] : [];
+  if (result.starved > 0) problems.push(`${result.starved} had no answer a minute into the warm-up`);
   return {
     name,
     perSecond: result.ok / (result.windowMs / 1000),
@@ -235,11 +238,14 @@ async function main() {
     // Same starting point for both: no dead row versions left behind by the setup or by the other measurement.
     const vacuum = () => database.db.execute(sql`vacuum analyze sco_attempts, registrations`);
 
+    let connections = 0;
+    content.server.on('connection', () => connections++);
     await vacuum();
     process.stdout.write(`measuring ours: ${LEARNERS} learners committing over HTTP (${WARMUP_SECONDS} s warm-up, ${SECONDS} s)...\n`);
     const http = await commitsOverHttp({ origin: contentUrl, tokens: learners.map((l) => l.runtimeToken), warmupMs, durationMs });
     const ours = summarize('ours: POST /r/:token/commit', http);
     ours.problems.push(...(await checkStored(database.db, learners, http.lastAccepted)));
+    if (connections !== LEARNERS) ours.problems.push(`${connections} connections were opened, not one per learner (${LEARNERS})`);
 
     await vacuum();
     process.stdout.write(`measuring bare: ${LEARNERS} concurrent single-row upserts, no HTTP (${WARMUP_SECONDS} s warm-up, ${SECONDS} s)...\n`);
