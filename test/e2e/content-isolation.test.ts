@@ -2,26 +2,16 @@
 // learner or admin would see it, and checks that it can neither read the session nor act through the app's API.
 import { eq } from 'drizzle-orm';
 import t from 'tap';
-import { buildContentApp } from '../../src/content/content-app.js';
 import { users } from '../../src/db/schema/index.js';
-import { apiToken, bearer, buildTestApp, createTenant, PASSWORD } from '../helpers/build-app.js';
-import { launchChromium, screenshot } from '../helpers/chromium.js';
+import { apiToken, bearer, buildTestApp, createTenant } from '../helpers/build-app.js';
+import { screenshot } from '../helpers/chromium.js';
+import { signIn, startLiveServers } from '../helpers/live-servers.js';
 import { multipartFile } from '../helpers/fixtures.js';
-import { freePort } from '../helpers/ports.js';
 import { buildZip } from '../helpers/zip-writer.js';
 
-const [appPort, contentPort] = [await freePort(), await freePort()];
-const appOrigin = `http://127.0.0.1:${appPort}`;
-const ctx = await buildTestApp({ appOrigin, contentOrigin: `http://127.0.0.1:${contentPort}`, contentPort });
-const content = await buildContentApp(ctx.config, { database: ctx.database });
-await ctx.app.listen({ host: '127.0.0.1', port: appPort });
-await content.listen({ host: '127.0.0.1', port: contentPort });
-const chromium = await launchChromium();
-t.teardown(async () => {
-  await chromium.close();
-  await content.close();
-  await ctx.close();
-});
+const live = await startLiveServers();
+const { ctx, chromium, appOrigin, contentOrigin } = live;
+t.teardown(() => live.close());
 
 const hostilePage = `<!doctype html><html><head><title>Totally a course</title></head><body><h1>Lesson 1</h1><script>
 const APP = ${JSON.stringify(appOrigin)};
@@ -55,10 +45,7 @@ t.test('a hostile package in the preview cannot read the session or act through 
   const courseId = imported.json().data.course.id;
 
   const page = await chromium.newPage();
-  await page.goto(`${appOrigin}/login`);
-  await page.type('#f-email', tenant.admin.email);
-  await page.type('#f-password', PASSWORD);
-  await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+  await signIn(page, appOrigin, tenant.admin.email);
   await page.goto(`${appOrigin}/courses/${courseId}/preview`);
   const frameHandle = await page.waitForSelector('iframe.content-frame');
   // The preview frames a wrapper page (the non-tracking runtime) that frames the package's own page.
@@ -69,7 +56,7 @@ t.test('a hostile package in the preview cannot read the session or act through 
   const result = JSON.parse((await frame!.$eval('body', (b) => b.dataset.result))!);
   await screenshot(page, 'hostile-preview');
 
-  t.equal(result.origin, `http://127.0.0.1:${contentPort}`, 'the package runs on the content origin');
+  t.equal(result.origin, contentOrigin, 'the package runs on the content origin');
   t.notMatch(result.cookie, 'sun_session', 'the session cookie is invisible to it');
   t.match(result.top, /^blocked:/, 'it cannot reach into the app page');
   t.match(result.topCookie, /^blocked:/, "nor the app page's cookies");

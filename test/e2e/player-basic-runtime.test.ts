@@ -3,24 +3,14 @@
 // resumes at the saved place.
 import type { Frame } from 'puppeteer-core';
 import t from 'tap';
-import { buildContentApp } from '../../src/content/content-app.js';
-import { apiToken, bearer, buildTestApp, createTenant, PASSWORD } from '../helpers/build-app.js';
-import { launchChromium, screenshot } from '../helpers/chromium.js';
+import { apiToken, bearer, buildTestApp, createTenant } from '../helpers/build-app.js';
+import { screenshot } from '../helpers/chromium.js';
+import { signIn, startLiveServers } from '../helpers/live-servers.js';
 import { fixtureZip, multipartFile } from '../helpers/fixtures.js';
-import { freePort } from '../helpers/ports.js';
 
-const [appPort, contentPort] = [await freePort(), await freePort()];
-const appOrigin = `http://127.0.0.1:${appPort}`;
-const ctx = await buildTestApp({ appOrigin, contentOrigin: `http://127.0.0.1:${contentPort}`, contentPort });
-const content = await buildContentApp(ctx.config, { database: ctx.database });
-await ctx.app.listen({ host: '127.0.0.1', port: appPort });
-await content.listen({ host: '127.0.0.1', port: contentPort });
-const chromium = await launchChromium();
-t.teardown(async () => {
-  await chromium.close();
-  await content.close();
-  await ctx.close();
-});
+const live = await startLiveServers();
+const { ctx, chromium, appOrigin } = live;
+t.teardown(() => live.close());
 
 async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, ms = 10_000): Promise<T> {
   const until = Date.now() + ms;
@@ -55,10 +45,7 @@ for (const c of cases) t.test(`Golf ${c.label} basic run-time: play, leave, and 
     await dialog.accept();
   });
   await page.setViewport({ width: 1280, height: 900 });
-  await page.goto(`${appOrigin}/login`);
-  await page.type('#f-email', tenant.learner.email);
-  await page.type('#f-password', PASSWORD);
-  await Promise.all([page.waitForNavigation(), page.click('main button[type=submit]')]);
+  await signIn(page, appOrigin, tenant.learner.email);
   await Promise.all([page.waitForNavigation(), page.click('.course-list form button')]);
   t.match(page.url(), /\/player\/[0-9a-f-]{36}$/, 'Start opens the player');
   const registrationId = page.url().split('/').pop()!;

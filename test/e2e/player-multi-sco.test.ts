@@ -1,24 +1,14 @@
 // Multi-SCO packages in real Chromium: moving to the next item terminates the current SCO first (its state is on
 // the server before the next one launches), and each item keeps its own attempt.
 import t from 'tap';
-import { buildContentApp } from '../../src/content/content-app.js';
-import { apiToken, bearer, buildTestApp, createTenant, PASSWORD } from '../helpers/build-app.js';
-import { launchChromium, screenshot } from '../helpers/chromium.js';
+import { apiToken, bearer, buildTestApp, createTenant } from '../helpers/build-app.js';
+import { screenshot } from '../helpers/chromium.js';
+import { signIn, startLiveServers } from '../helpers/live-servers.js';
 import { fixtureZip, multipartFile } from '../helpers/fixtures.js';
-import { freePort } from '../helpers/ports.js';
 
-const [appPort, contentPort] = [await freePort(), await freePort()];
-const appOrigin = `http://127.0.0.1:${appPort}`;
-const ctx = await buildTestApp({ appOrigin, contentOrigin: `http://127.0.0.1:${contentPort}`, contentPort });
-const content = await buildContentApp(ctx.config, { database: ctx.database });
-await ctx.app.listen({ host: '127.0.0.1', port: appPort });
-await content.listen({ host: '127.0.0.1', port: contentPort });
-const chromium = await launchChromium();
-t.teardown(async () => {
-  await chromium.close();
-  await content.close();
-  await ctx.close();
-});
+const live = await startLiveServers();
+const { ctx, chromium, appOrigin } = live;
+t.teardown(() => live.close());
 
 const cases = [
   { label: 'SCORM 1.2', fixture: 'scorm12-multi-sco-2sco-golf', file: 'RuntimeMinimumCalls_SCORM12-mini.zip', first: 'playing_playing_item', second: 'playing_par_item' },
@@ -38,10 +28,7 @@ for (const c of cases) t.test(`Golf ${c.label} multi-SCO: Next terminates the cu
   const problems: string[] = [];
   page.on('pageerror', (error) => problems.push(String(error)));
   await page.setViewport({ width: 1280, height: 900 });
-  await page.goto(`${appOrigin}/login`);
-  await page.type('#f-email', tenant.learner.email);
-  await page.type('#f-password', PASSWORD);
-  await Promise.all([page.waitForNavigation(), page.click('main button[type=submit]')]);
+  await signIn(page, appOrigin, tenant.learner.email);
   await Promise.all([page.waitForNavigation(), page.click('.course-list form button')]);
   const registrationId = page.url().split('/').pop()!;
   const sco = async () => {
