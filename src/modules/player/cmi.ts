@@ -181,16 +181,8 @@ export function summarizeCmi(standard: Standard, cmi: Cmi, item: Item, previousT
   };
 }
 
-export interface ItemResult {
-  itemIdentifier: string;
-  completionStatus: string;
-  successStatus: string;
-  scoreScaled: number | null;
-  scoreRaw: number | null;
-  scoreMin: number | null;
-  scoreMax: number | null;
-  totalTimeSeconds: number;
-}
+/** An item's latest attempt, as far as the course result is concerned: its summary without the bookmark. */
+export type ItemResult = Omit<CmiSummary, 'location' | 'exit' | 'suspendData'> & { itemIdentifier: string };
 
 /**
  * The course result from each launchable item's latest attempt. One item: its result. Several: completed when all
