@@ -104,7 +104,7 @@ async function createLearners(db: Db, config: Config, courseId: string, count: n
         via: 'token', credentialId: 'bench',
       };
       const { registration } = await openRegistration(db, principal, courseId);
-      const { runtimeToken } = await launchItem(db, config, principal, registration.id);
+      const runtimeToken = (await launchItem(db, config, principal, registration.id)).runtimeToken!;
       launched[i] = { principal, registrationId: registration.id, runtimeToken };
     }
   }

@@ -6,34 +6,54 @@
 // Leaving is where LMSs lose data. Browsers refuse synchronous requests while a page unloads, which is exactly
 // when content calls Terminate. So once leaving starts, commits go by sendBeacon instead; and when the player
 // moves on, the content is unloaded first (its own unload handlers set exit and terminate), and only if it did
-// not terminate do we do it for it, as a suspend, so the next launch resumes.
+// not terminate do we do it for it, as a suspend, so the next launch resumes. This page itself stays while its
+// content unloads, so that final commit is still synchronous: the server has it before the player navigates.
+//
+// SCORM 2004: the final commit carries adl.nav.request; the server's sequencer processes it and answers whether
+// it now delivers another activity, which the player then opens.
 (function () {
   'use strict';
   var launch = JSON.parse(document.getElementById('launch').textContent);
   var leaving = false;
   var finished = false;
+  var sequencing = null;
+
+  function beacon(url, body) {
+    var blob = new Blob([body], { type: 'text/plain;charset=UTF-8' });
+    if (!(navigator.sendBeacon && navigator.sendBeacon(url, blob))) fetch(url, { method: 'POST', body: blob, keepalive: true });
+    return { result: true, errorCode: 0 };
+  }
 
   var httpService = {
     updateSettings: function () {},
-    processHttpRequest: function (url, params) {
-      var body = JSON.stringify(params);
-      if (leaving) {
-        var blob = new Blob([body], { type: 'text/plain;charset=UTF-8' });
-        if (!(navigator.sendBeacon && navigator.sendBeacon(url, blob))) fetch(url, { method: 'POST', body: blob, keepalive: true });
-        return { result: true, errorCode: 0 };
-      }
+    processHttpRequest: function (url, params, immediate, apiLog, processListeners, metadata) {
+      var body = JSON.stringify(withNavRequest(params, metadata));
+      if (leaving) return beacon(url, body);
       var xhr = new XMLHttpRequest();
       xhr.open('POST', url, false);
       xhr.setRequestHeader('Content-Type', 'application/json');
       try {
         xhr.send(body);
+      } catch (e) {
+        // The browser refused a synchronous request (page dismissal): the beacon still delivers the data.
+        return beacon(url, body);
+      }
+      try {
         var answer = JSON.parse(xhr.responseText);
+        if (answer.sequencing) sequencing = answer.sequencing;
         return { result: answer.result === true, errorCode: Number(answer.errorCode) || 0 };
       } catch (e) {
         return { result: false, errorCode: launch.standard === 'scorm12' ? 101 : 391 };
       }
     },
   };
+
+  /** The final 2004 commit also carries the content's navigation request for the server's sequencer. */
+  function withNavRequest(commit, metadata) {
+    var request = api.adl && api.adl.nav ? api.adl.nav.request : null;
+    if (metadata && metadata.isTerminateCommit && request) commit.navRequest = request;
+    return commit;
+  }
 
   var settings = {
     lmsCommitUrl: launch.commitUrl,
@@ -52,7 +72,7 @@
   else window.API_1484_11 = api;
 
   function tell(type) {
-    if (window.parent !== window) window.parent.postMessage({ type: type, item: launch.item }, launch.appOrigin);
+    if (window.parent !== window) window.parent.postMessage({ type: type, item: launch.item, sequencing: sequencing }, launch.appOrigin);
   }
   var scorm12 = launch.standard === 'scorm12';
   api.on(scorm12 ? 'LMSFinish' : 'Terminate', function () {
@@ -80,7 +100,6 @@
   });
   window.addEventListener('message', function (event) {
     if (event.origin !== launch.appOrigin || !event.data || event.data.type !== 'sun:leave') return;
-    leaving = true;
     frame.addEventListener('load', function unloaded() {
       frame.removeEventListener('load', unloaded);
       terminateForContent();

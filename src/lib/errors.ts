@@ -21,6 +21,13 @@ export class NotFoundError extends DomainError {
   }
 }
 
+/** A request that makes no sense as sent (unknown action, missing part); 400 with a message. */
+export class BadRequestError extends DomainError {
+  constructor(message: string) {
+    super(400, 'BAD_REQUEST', message);
+  }
+}
+
 export class UnauthorizedError extends DomainError {
   constructor(message = 'Please sign in.') {
     super(401, 'UNAUTHORIZED', message);

@@ -60,7 +60,7 @@ for (const c of cases) t.test(`Golf ${c.label} basic run-time: play, leave, and 
   await new Promise((resolve) => setTimeout(resolve, 1000));
   await screenshot(page, `player-golf-${c.api}`);
 
-  await Promise.all([page.waitForNavigation(), page.click('.player-nav a[href="/"]')]);
+  await Promise.all([page.waitForNavigation(), page.click('.player-exit')]);
   const learner = await apiToken(ctx.app, tenant.learner.email);
   const read = async () => (await ctx.app.inject({ method: 'GET', url: `/api/registrations/${registrationId}`, headers: bearer(learner) })).json().data;
   const saved = await waitFor(read, (d) => d.scos[0]?.terminated === true);
@@ -81,7 +81,7 @@ for (const c of cases) t.test(`Golf ${c.label} basic run-time: play, leave, and 
 
   // The resumed visit keeps saving: two more pages, leave, and the bookmark moved on.
   for (let i = 0; i < 2; i++) await sco2!.click('#butNext');
-  await Promise.all([page.waitForNavigation(), page.click('.player-nav a[href="/"]')]);
+  await Promise.all([page.waitForNavigation(), page.click('.player-exit')]);
   const later = await waitFor(read, (d) => d.location === '5');
   t.equal(later.location, '5', 'progress after resuming is saved too');
   t.equal(later.scos.length, 1, 'still one attempt: the suspended one continued');

@@ -27,6 +27,19 @@ export async function findRegistration(db: Db, { tenantId, registrationId }: { t
   return row ?? null;
 }
 
+/**
+ * The registration's sequencing snapshot, with the row locked for the rest of the transaction: navigation requests
+ * and SCO terminations of one registration are sequenced one at a time. Callers lock it before any attempt row.
+ */
+export async function lockSequencingState(db: Db, { tenantId, registrationId }: { tenantId: string; registrationId: string }) {
+  const [row] = await db
+    .select({ sequencingState: registrations.sequencingState })
+    .from(registrations)
+    .where(and(eq(registrations.id, registrationId), eq(registrations.tenantId, tenantId)))
+    .for('update');
+  return row ?? null;
+}
+
 /** The learner's registrations with their course titles, most recently used first. */
 export function listLearnerRegistrations(db: Db, { tenantId, userId }: { tenantId: string; userId: string }) {
   return db
@@ -99,7 +112,7 @@ export async function updateAttempt(db: Db, { tenantId, attemptId }: { tenantId:
 }
 
 export type RegistrationChanges = Partial<Pick<Registration,
-  'completionStatus' | 'successStatus' | 'scoreScaled' | 'scoreRaw' | 'scoreMin' | 'scoreMax' | 'totalTimeSeconds' | 'lastItemIdentifier'>>;
+  'completionStatus' | 'successStatus' | 'scoreScaled' | 'scoreRaw' | 'scoreMin' | 'scoreMax' | 'totalTimeSeconds' | 'lastItemIdentifier' | 'sequencingState'>>;
 
 /** Records an access (and the new result); `completed` stamps completed_at the first time only. */
 export async function touchRegistration(

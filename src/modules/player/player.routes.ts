@@ -6,7 +6,9 @@ import { Type } from 'typebox';
 import type { Config } from '../../config.js';
 import { ok, redirectAfterPost } from '../../lib/http.js';
 import * as player from './player.service.js';
+import type { Item } from '../courses/manifest/types.js';
 import { listAttempts } from './player.queries.js';
+import type { SequencingSnapshot } from './sequencing.service.js';
 
 const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 
@@ -19,21 +21,38 @@ export default async function playerRoutes(app: FastifyInstance, { config }: { c
     return redirectAfterPost(request, reply, `/player/${registration.id}`);
   });
 
-  app.get<{ Params: { id: string }; Querystring: { item?: string } }>('/player/:id', signedIn, async (request, reply) => {
+  app.get<{ Params: { id: string }; Querystring: { item?: string; notice?: string } }>('/player/:id', signedIn, async (request, reply) => {
     const { registration, courseTitle } = await player.getRegistration(app.db, request.user!, request.params.id);
     const launch = await player.launchItem(app.db, config, request.user!, registration.id, request.query.item);
-    const index = launch.items.findIndex((i) => i.identifier === launch.item.identifier);
+    const index = launch.item ? launch.items.findIndex((i) => i.identifier === launch.item!.identifier) : -1;
+    const nav = launch.sequencing?.navigation;
     return reply.page('player/player', {
-      title: `${launch.item.title} · ${courseTitle}`,
+      title: launch.item ? `${launch.item.title} · ${courseTitle}` : courseTitle,
       courseTitle,
       registration,
       item: launch.item,
-      items: launch.items,
-      previous: launch.items[index - 1] ?? null,
-      next: launch.items[index + 1] ?? null,
-      runtimeUrl: `${config.contentOrigin}/run/${launch.runtimeToken}`,
+      toc: tableOfContents(launch),
+      sequenced: Boolean(launch.sequencing),
+      // 1.2 moves through the launchable items in order; 2004 asks the sequencer (flow may be off, rules may block).
+      previous: nav ? nav.previous && !nav.hideLmsUi.includes('previous') : Boolean(launch.items[index - 1]),
+      next: nav ? nav.continue && !nav.hideLmsUi.includes('continue') : Boolean(launch.items[index + 1]),
+      previousItem: launch.items[index - 1] ?? null,
+      nextItem: launch.items[index + 1] ?? null,
+      ended: launch.sequencing && !launch.item ? sessionEndMessage(launch.sequencing) : null,
+      notice: request.query.notice === 'blocked' ? 'That is not available yet: the course’s rules do not allow it now.' : null,
+      result: registration,
+      runtimeUrl: launch.runtimeToken ? `${config.contentOrigin}/run/${launch.runtimeToken}` : null,
       contentOrigin: config.contentOrigin,
     });
+  });
+
+  // SCORM 2004 navigation from the player: continue, previous, a choice in the contents, exit, suspend.
+  app.post<{ Params: { id: string }; Body: { request?: string; target?: string } }>('/player/:id/navigate', signedIn, async (request, reply) => {
+    const body = (request.body ?? {}) as { request?: unknown; target?: unknown };
+    const target = typeof body.target === 'string' && body.target.length <= 200 ? body.target : undefined;
+    const accepted = await player.navigate(app.db, request.user!, request.params.id, body.request, target);
+    const done = accepted && (body.request === 'suspendAll' || body.request === 'exitAll');
+    return redirectAfterPost(request, reply, done ? '/' : `/player/${request.params.id}${accepted ? '' : '?notice=blocked'}`);
   });
 
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
@@ -65,6 +84,40 @@ export default async function playerRoutes(app: FastifyInstance, { config }: { c
       })),
     });
   });
+}
+
+export interface TocEntry {
+  identifier: string;
+  title: string;
+  launchable: boolean;
+  current: boolean;
+  /** May the learner go there now (2004: the sequencer's choice validity). */
+  available: boolean;
+  children: TocEntry[];
+}
+
+/** The organization as a nested list: clusters as headings, hidden items left out (isvisible="false", rules). */
+function tableOfContents(launch: player.Launch): TocEntry[] {
+  const nav = launch.sequencing?.navigation;
+  const hidden = new Set(nav?.hidden ?? []);
+  const entries = (items: Item[]): TocEntry[] =>
+    items
+      .filter((i) => i.isVisible && !hidden.has(i.identifier))
+      .map((i) => ({
+        identifier: i.identifier,
+        title: i.title,
+        launchable: Boolean(i.launchUrl),
+        current: i.identifier === launch.item?.identifier,
+        available: nav ? nav.choice[i.identifier] === true : Boolean(i.launchUrl),
+        children: entries(i.children),
+      }));
+  return entries(launch.organization?.items ?? []);
+}
+
+function sessionEndMessage(snapshot: SequencingSnapshot): string {
+  if (snapshot.ended === 'exit_all') return 'You have left this course. Your results are saved.';
+  if (snapshot.ended === 'end_of_content' || snapshot.ended) return 'You have reached the end of this course.';
+  return 'Nothing can be opened right now. Choose an activity from the contents if one is available.';
 }
 
 function describeRegistration(r: Awaited<ReturnType<typeof player.openRegistration>>['registration']) {

@@ -5,16 +5,18 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import { contentBaseUrl } from '../../content/content-urls.js';
-import { ForbiddenError, NotFoundError } from '../../lib/errors.js';
+import { BadRequestError, ForbiddenError, NotFoundError } from '../../lib/errors.js';
 import { isUuid } from '../../lib/ids.js';
 import { deriveKey, signToken, verifyToken } from '../../lib/signed-token.js';
 import type { Principal } from '../accounts/accounts.queries.js';
 import { findCourse } from '../courses/courses.queries.js';
 import { defaultOrganization, encodeLaunchPath, findItem } from '../courses/courses.service.js';
-import type { Item, ParsedPackage } from '../courses/manifest/types.js';
+import type { Item, Organization, ParsedPackage } from '../courses/manifest/types.js';
 import { rollupCourse, seedCmi, summarizeCmi, type Standard } from './cmi.js';
 import { validateCmi } from './cmi-validation.js';
 import * as q from './player.queries.js';
+import { activityTreeFor, endScoSession, isNavigationRequest, isSequenced, openSession, requestNavigation, type SequencingSnapshot } from './sequencing.service.js';
+import type { RootResult } from './sequencing/sequencing-engine.js';
 
 /**
  * Access to a course, in one place. Today every active course of the tenant is open to its members; assignment,
@@ -71,21 +73,33 @@ export function readRuntimeGrant(config: Config, token: string) {
 }
 
 export interface Launch {
-  item: Item;
+  /** The item delivered now; null when nothing is (the sequencing session ended, or its rules allow nothing yet). */
+  item: Item | null;
+  organization: Organization | null;
   items: Item[];
-  runtimeToken: string;
+  runtimeToken: string | null;
+  /** SCORM 2004: the sequencing snapshot (navigation allowed now, course result); null for 1.2. */
+  sequencing: SequencingSnapshot | null;
 }
 
-/** Opens (or resumes) the item's attempt; the runtime page on the content origin gets its token. */
+/**
+ * Opens (or resumes) the item's attempt; the runtime page on the content origin gets its token. SCORM 1.2 plays
+ * the item asked for (or the last one); SCORM 2004 plays what the sequencer delivers.
+ */
 export async function launchItem(db: Db, config: Config, actor: Principal, registrationId: string, itemId?: string): Promise<Launch> {
   const { registration, version } = await getRegistration(db, actor, registrationId);
   if (registration.userId !== actor.userId) throw new ForbiddenError('Only the learner can play their registration.');
   const pkg = version.activityTree as ParsedPackage;
   const organization = defaultOrganization(pkg);
   const launchable = organization ? launchableItems(organization.items) : [];
-  const wanted = itemId ?? registration.lastItemIdentifier ?? launchable[0]?.identifier;
+  const tree = isSequenced(version.standard) ? activityTreeFor(version) : null;
+  const sequencing = tree ? await openSession(db, { tenantId: registration.tenantId, registrationId: registration.id }, tree) : null;
+  const wanted = sequencing ? sequencing.current : (itemId ?? registration.lastItemIdentifier ?? launchable[0]?.identifier);
   const item = wanted && organization ? findItem(organization.items, wanted) : null;
-  if (!item?.launchUrl) throw new NotFoundError('This item has nothing to launch.');
+  if (!item?.launchUrl) {
+    if (sequencing) return { item: null, organization, items: launchable, runtimeToken: null, sequencing };
+    throw new NotFoundError('This item has nothing to launch.');
+  }
 
   const scope = { tenantId: registration.tenantId, registrationId: registration.id };
   const latest = await q.findLatestAttempt(db, { ...scope, itemIdentifier: item.identifier });
@@ -103,13 +117,28 @@ export async function launchItem(db: Db, config: Config, actor: Principal, regis
     // Assets make no API calls: launching one completes it (SCORM 2004 CAM 3.4.1.14; 1.2 behaves the same).
     ...(item.scormType === 'asset' ? { completionStatus: 'completed', lastCommittedAt: new Date() } : {}),
   });
-  await recomputeResult(db, registration.tenantId, registration.id, launchable.map((i) => i.identifier), item.identifier);
+  await recomputeResult(db, registration.tenantId, registration.id, launchable.map((i) => i.identifier), item.identifier, sequencing?.root);
 
   const grant: RuntimeGrant = {
     r: registration.id, t: registration.tenantId, a: attempt.id, k: session, i: item.identifier, s: standard, u: actor.userId, n: actor.displayName,
     exp: Math.floor(Date.now() / 1000) + RUNTIME_TTL_SECONDS,
   };
-  return { item, items: launchable, runtimeToken: signToken(grant, runtimeKey(config)) };
+  return { item, organization, items: launchable, runtimeToken: signToken(grant, runtimeKey(config)), sequencing };
+}
+
+/**
+ * A SCORM 2004 navigation request from the player (the learner's own registration only). False when the
+ * sequencer refuses it (a disabled activity, flow not allowed, nothing before or after).
+ */
+export async function navigate(db: Db, actor: Principal, registrationId: string, request: unknown, target?: string): Promise<boolean> {
+  const { registration, version } = await getRegistration(db, actor, registrationId);
+  if (registration.userId !== actor.userId) throw new ForbiddenError('Only the learner can play their registration.');
+  const tree = isSequenced(version.standard) ? activityTreeFor(version) : null;
+  if (!tree) throw new BadRequestError('This course has no sequencing: open its items from the contents.');
+  if (!isNavigationRequest(request)) throw new BadRequestError('Unknown navigation request.');
+  if ((request === 'choice' || request === 'jump') && !target) throw new BadRequestError('Say which activity to open.');
+  const { accepted } = await requestNavigation(db, { tenantId: registration.tenantId, registrationId: registration.id }, tree, request, target);
+  return accepted;
 }
 
 /** What the runtime page seeds: the attempt's CMI (resumed when suspended) and the item's content URL. */
@@ -137,11 +166,15 @@ export interface CommitBody {
   commitSequence?: number;
   runtimeData?: { cmi?: Record<string, unknown> };
   cmi?: Record<string, unknown>;
+  /** SCORM 2004: adl.nav.request as the content left it, sent with the final commit. */
+  navRequest?: unknown;
 }
 
 export interface CommitAnswer {
   result: boolean;
   errorCode: number;
+  /** SCORM 2004 final commits: whether the sequencer now delivers an activity, or ended the session. */
+  sequencing?: 'deliver' | 'ended' | 'wait';
 }
 
 /**
@@ -164,7 +197,12 @@ export async function applyCommit(
   if (!checked.ok) return { result: false, errorCode: checked.errorCode };
   const cmi = withLmsIdentity(grant, received);
 
+  const sequenced = final && isSequenced(grant.s);
+  const navRequest = typeof body.navRequest === 'string' && body.navRequest.length <= 4000 ? body.navRequest : null;
+
   return db.transaction(async (tx) => {
+    // Sequencing steps lock the registration before any attempt; so does a final 2004 commit (no deadlock).
+    const locked = sequenced ? await q.lockSequencingState(tx, { tenantId: grant.t, registrationId: grant.r }) : null;
     const attempt = await q.lockAttempt(tx, { tenantId: grant.t, attemptId: grant.a });
     if (!attempt || attempt.registrationId !== grant.r) return { result: false, errorCode: generalError };
     // A newer launch of this item took over (a second tab, or a beacon arriving after the learner came back).
@@ -188,9 +226,20 @@ export async function applyCommit(
       lastCommittedAt: new Date(),
       terminatedAt: final ? new Date() : null,
     });
+    let snapshot = found.registration.sequencingState as SequencingSnapshot | null;
+    let outcome: CommitAnswer['sequencing'];
+    const tree = sequenced ? activityTreeFor(found.version) : null;
+    if (tree && locked) {
+      const next = endScoSession(tree, locked.sequencingState as SequencingSnapshot | null, grant.i, stored, navRequest);
+      if (next) {
+        snapshot = next;
+        await q.touchRegistration(tx, { tenantId: grant.t, registrationId: grant.r }, { sequencingState: next });
+        outcome = next.current && next.current !== grant.i ? 'deliver' : next.current ? 'wait' : 'ended';
+      }
+    }
     const launchable = organization ? launchableItems(organization.items).map((i) => i.identifier) : [];
-    await recomputeResult(tx, grant.t, grant.r, launchable, grant.i);
-    return { result: true, errorCode: 0 };
+    await recomputeResult(tx, grant.t, grant.r, launchable, grant.i, snapshot?.root);
+    return { result: true, errorCode: 0, ...(outcome ? { sequencing: outcome } : {}) };
   });
 }
 
@@ -221,11 +270,23 @@ function withLmsIdentity(grant: RuntimeGrant, cmi: Record<string, unknown>): Rec
   return { ...cmi, learner_id: grant.u, learner_name: name, credit: 'credit', mode: 'normal' };
 }
 
-async function recomputeResult(db: Db, tenantId: string, registrationId: string, launchable: string[], lastItem: string) {
+/**
+ * The course result. SCORM 2004 takes status and score from the sequencer's root activity (rollup rules, measure
+ * weights, objectives all applied); 1.2 has no rollup model, so the SCOs' results are combined.
+ */
+async function recomputeResult(db: Db, tenantId: string, registrationId: string, launchable: string[], lastItem: string, root?: RootResult | null) {
   const attempts = await q.listAttempts(db, { tenantId, registrationId });
   const latestPerItem = new Map<string, (typeof attempts)[number]>();
   for (const attempt of attempts) if (!latestPerItem.has(attempt.itemIdentifier)) latestPerItem.set(attempt.itemIdentifier, attempt);
-  const result = rollupCourse(launchable, [...latestPerItem.values()]);
+  const combined = rollupCourse(launchable, [...latestPerItem.values()]);
+  const result = root
+    ? {
+        ...combined,
+        completionStatus: root.completionStatus !== 'unknown' ? root.completionStatus : combined.completionStatus === 'not attempted' ? 'not attempted' : 'incomplete',
+        successStatus: root.successStatus,
+        scoreScaled: root.scoreScaled ?? (launchable.length === 1 ? combined.scoreScaled : null),
+      }
+    : combined;
   await q.touchRegistration(db, { tenantId, registrationId }, {
     completionStatus: result.completionStatus,
     successStatus: result.successStatus,

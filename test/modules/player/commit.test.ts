@@ -169,7 +169,8 @@ t.test('SCORM 2004 commits are checked against the 2004 data model', async (t) =
   const cmi = (values: Record<string, unknown>, seq: number) => ({ runtimeData: { cmi: values }, commitSequence: seq });
   t.same((await commit(runtime, cmi({ score: { scaled: '2' } }, 1))).json(), { result: false, errorCode: 407 }, 'scaled score out of range: 407');
   const ok = await commit(runtime, cmi({ completion_status: 'completed', success_status: 'passed', location: 'p9', score: { scaled: '0.9' }, total_time: 'PT2M' }, 2), true);
-  t.same(ok.json(), { result: true, errorCode: 0 });
+  // A final 2004 commit also says what the sequencer did: this single-SCO course waits for the learner.
+  t.same(ok.json(), { result: true, errorCode: 0, sequencing: 'wait' });
   const learner = await apiToken(app, tenant.learner.email);
   const result = (await app.inject({ method: 'GET', url: `/api/registrations/${registrationId}`, headers: bearer(learner) })).json().data;
   t.match(result, { completionStatus: 'completed', successStatus: 'passed', score: { scaled: 0.9 }, totalTimeSeconds: 120, location: 'p9' });

@@ -1,0 +1,110 @@
+// SCORM 2004 sequencing for one registration: what to deliver when the learner opens the player, navigation
+// requests from the player (continue, previous, choice, exit, suspend), and the end of each SCO's session. The
+// engine's snapshot lives on the registration row, which is locked while a step runs, so steps of one
+// registration happen one at a time (a navigation click and a late final commit cannot interleave).
+import type { Db } from '../../db/client.js';
+import { defaultOrganization } from '../courses/courses.service.js';
+import type { ParsedPackage } from '../courses/manifest/types.js';
+import * as q from './player.queries.js';
+import { activityTreeOf, type ActivitySettings } from './sequencing/activity-tree.js';
+import { endSession, navigate, NAVIGATION_REQUESTS, type NavigationRequest, type SequencingSnapshot } from './sequencing/sequencing-engine.js';
+
+export type { SequencingSnapshot } from './sequencing/sequencing-engine.js';
+
+/** SCORM 2004 content is sequenced (with the IMS SS defaults when the manifest says nothing); 1.2 is not. */
+export const isSequenced = (standard: string) => standard === 'scorm2004';
+
+export function isNavigationRequest(value: unknown): value is NavigationRequest {
+  return typeof value === 'string' && (NAVIGATION_REQUESTS as readonly string[]).includes(value);
+}
+
+const TREE_CACHE_SIZE = 200;
+const trees = new Map<string, ActivitySettings>();
+
+/** The version's activity tree in the engine's shape, built once per version (versions never change). */
+export function activityTreeFor(version: { id: string; activityTree: unknown }): ActivitySettings | null {
+  const cached = trees.get(version.id);
+  if (cached) return cached;
+  const organization = defaultOrganization(version.activityTree as ParsedPackage);
+  if (!organization) return null;
+  const tree = activityTreeOf(organization);
+  if (trees.size >= TREE_CACHE_SIZE) trees.delete(trees.keys().next().value!);
+  trees.set(version.id, tree);
+  return tree;
+}
+
+function firstLeaf(activity: ActivitySettings): string | null {
+  if (!activity.children?.length) return activity.id;
+  for (const child of activity.children) {
+    const leaf = firstLeaf(child);
+    if (leaf) return leaf;
+  }
+  return null;
+}
+
+type Scope = { tenantId: string; registrationId: string };
+
+/** Opening the player: the current activity, starting the session (or resuming a suspended one) when needed. */
+export async function openSession(db: Db, scope: Scope, tree: ActivitySettings): Promise<SequencingSnapshot> {
+  return db.transaction(async (tx) => {
+    const row = await q.lockSequencingState(tx, scope);
+    const snapshot = (row?.sequencingState ?? null) as SequencingSnapshot | null;
+    const request = !snapshot ? 'start' : snapshot.suspended ? 'resumeAll' : null;
+    if (!request) return snapshot!;
+    let step = navigate(tree, snapshot, request);
+    // Flow off at the root (the IMS default when the manifest says nothing) means Start delivers nothing and the
+    // learner must choose. Learners expect a course to open on its first activity, as every LMS does: choose it.
+    const first = firstLeaf(tree);
+    if (!step.accepted && !snapshot && first) step = navigate(tree, null, 'choice', first);
+    if (!step.accepted) return snapshot ?? step.snapshot;
+    await q.touchRegistration(tx, scope, { sequencingState: step.snapshot });
+    return step.snapshot;
+  });
+}
+
+/**
+ * A navigation request from the player. The player unloads the SCO first, so its final commit has normally ended
+ * its session; if that commit never came, the session is ended here with what the SCO last committed (kept as a
+ * suspend, so its data is resumed next time).
+ */
+export async function requestNavigation(
+  db: Db,
+  scope: Scope,
+  tree: ActivitySettings,
+  request: NavigationRequest,
+  target?: string,
+): Promise<{ accepted: boolean; snapshot: SequencingSnapshot | null }> {
+  return db.transaction(async (tx) => {
+    const row = await q.lockSequencingState(tx, scope);
+    let snapshot = (row?.sequencingState ?? null) as SequencingSnapshot | null;
+    let changed = false;
+    if (snapshot?.current) {
+      const open = await q.findLatestAttempt(tx, { ...scope, itemIdentifier: snapshot.current });
+      if (open && !open.terminatedAt) {
+        snapshot = endSession(tree, snapshot, open.cmi as Record<string, unknown>, null).snapshot;
+        await q.updateAttempt(tx, { tenantId: scope.tenantId, attemptId: open.id }, { terminatedAt: new Date(), exit: open.exit ?? 'suspend' });
+        changed = true;
+      }
+    }
+    const step = navigate(tree, snapshot, request, target);
+    const saved = step.accepted ? step.snapshot : snapshot;
+    if (step.accepted || changed) await q.touchRegistration(tx, scope, { sequencingState: saved });
+    return { accepted: step.accepted, snapshot: saved };
+  });
+}
+
+/**
+ * The SCO of the current activity terminated: its final CMI reaches the activity, rollup runs and the content's
+ * own navigation request (adl.nav.request) is processed. Runs inside the commit's transaction, after
+ * lockSequencingState. Returns the new snapshot, or null when the SCO is not the current activity (a stale one).
+ */
+export function endScoSession(
+  tree: ActivitySettings,
+  snapshot: SequencingSnapshot | null,
+  itemIdentifier: string,
+  cmi: Record<string, unknown>,
+  navRequest: string | null,
+): SequencingSnapshot | null {
+  if (!snapshot || snapshot.current !== itemIdentifier) return null;
+  return endSession(tree, snapshot, cmi, navRequest).snapshot;
+}
