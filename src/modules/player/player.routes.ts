@@ -96,21 +96,30 @@ export interface TocEntry {
   children: TocEntry[];
 }
 
-/** The organization as a nested list: clusters as headings, hidden items left out (isvisible="false", rules). */
+/**
+ * The organization as a nested list. An item with isvisible="false" is not shown, but its visible children are, in
+ * its place (Golf's pre/post-test packages wrap content that way). Clusters are headings, except one whose
+ * children are all hidden (a random test bank): that one is chosen as a whole, and the sequencer picks inside.
+ */
 function tableOfContents(launch: player.Launch): TocEntry[] {
   const nav = launch.sequencing?.navigation;
   const hidden = new Set(nav?.hidden ?? []);
+  const shown = (i: Item) => i.isVisible && !hidden.has(i.identifier);
   const entries = (items: Item[]): TocEntry[] =>
-    items
-      .filter((i) => i.isVisible && !hidden.has(i.identifier))
-      .map((i) => ({
+    items.flatMap((i): TocEntry[] => {
+      if (!shown(i)) return entries(i.children);
+      const children = entries(i.children);
+      const opaque = i.children.length > 0 && children.length === 0;
+      const launchable = Boolean(i.launchUrl) || (opaque && Boolean(nav));
+      return [{
         identifier: i.identifier,
         title: i.title,
-        launchable: Boolean(i.launchUrl),
-        current: i.identifier === launch.item?.identifier,
+        launchable,
+        current: i.identifier === launch.item?.identifier || (opaque && i.children.some((c) => c.identifier === launch.item?.identifier)),
         available: nav ? nav.choice[i.identifier] === true : Boolean(i.launchUrl),
-        children: entries(i.children),
-      }));
+        children,
+      }];
+    });
   return entries(launch.organization?.items ?? []);
 }
 
