@@ -26,12 +26,15 @@ export default async function playerRoutes(app: FastifyInstance, { config }: { c
     const launch = await player.launchItem(app.db, config, request.user!, registration.id, request.query.item);
     const index = launch.item ? launch.items.findIndex((i) => i.identifier === launch.item!.identifier) : -1;
     const nav = launch.sequencing?.navigation;
+    const toc = tableOfContents(launch);
     return reply.page('player/player', {
       title: launch.item ? `${launch.item.title} · ${courseTitle}` : courseTitle,
       courseTitle,
       registration,
       item: launch.item,
-      toc: tableOfContents(launch),
+      toc,
+      // After the session ended, the course is reopened by choosing its first activity the rules allow.
+      reopen: launch.item ? null : firstAvailable(toc),
       sequenced: Boolean(launch.sequencing),
       // 1.2 moves through the launchable items in order; 2004 asks the sequencer (flow may be off, rules may block).
       previous: nav ? nav.previous && !nav.hideLmsUi.includes('previous') : Boolean(launch.items[index - 1]),
@@ -121,6 +124,15 @@ function tableOfContents(launch: player.Launch): TocEntry[] {
       }];
     });
   return entries(launch.organization?.items ?? []);
+}
+
+function firstAvailable(entries: TocEntry[]): string | null {
+  for (const entry of entries) {
+    if (entry.launchable && entry.available) return entry.identifier;
+    const inside = firstAvailable(entry.children);
+    if (inside) return inside;
+  }
+  return null;
 }
 
 function sessionEndMessage(snapshot: SequencingSnapshot): string {
