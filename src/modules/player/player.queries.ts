@@ -40,6 +40,15 @@ export async function lockSequencingState(db: Db, { tenantId, registrationId }: 
   return row ?? null;
 }
 
+/** The registration's sequencing snapshot, read without a lock. */
+export async function readSequencingState(db: Db, { tenantId, registrationId }: { tenantId: string; registrationId: string }) {
+  const [row] = await db
+    .select({ sequencingState: registrations.sequencingState })
+    .from(registrations)
+    .where(and(eq(registrations.id, registrationId), eq(registrations.tenantId, tenantId)));
+  return row ?? null;
+}
+
 /** The learner's registrations with their course titles, most recently used first. */
 export function listLearnerRegistrations(db: Db, { tenantId, userId }: { tenantId: string; userId: string }) {
   return db

@@ -65,7 +65,9 @@ export async function openSession(db: Db, scope: Scope, tree: ActivitySettings):
 /**
  * A navigation request from the player. The player unloads the SCO first, so its final commit has normally ended
  * its session; if that commit never came, the session is ended here with what the SCO last committed (kept as a
- * suspend, so its data is resumed next time).
+ * suspend, so its data is resumed next time). That attempt is closed in a transaction of its own, before the
+ * registration is locked: commits lock attempt then registration, and taking them the other way round here could
+ * deadlock with a commit in flight.
  */
 export async function requestNavigation(
   db: Db,
@@ -74,22 +76,28 @@ export async function requestNavigation(
   request: NavigationRequest,
   target?: string,
 ): Promise<{ accepted: boolean; snapshot: SequencingSnapshot | null }> {
+  const before = (await q.readSequencingState(db, scope))?.sequencingState as SequencingSnapshot | null;
+  const closed = before?.current ? await closeOpenAttempt(db, scope, before.current) : null;
   return db.transaction(async (tx) => {
     const row = await q.lockSequencingState(tx, scope);
     let snapshot = (row?.sequencingState ?? null) as SequencingSnapshot | null;
-    let changed = false;
-    if (snapshot?.current) {
-      const open = await q.findLatestAttempt(tx, { ...scope, itemIdentifier: snapshot.current });
-      if (open && !open.terminatedAt) {
-        snapshot = endSession(tree, snapshot, open.cmi as Record<string, unknown>, null).snapshot;
-        await q.updateAttempt(tx, { tenantId: scope.tenantId, attemptId: open.id }, { terminatedAt: new Date(), exit: open.exit ?? 'suspend' });
-        changed = true;
-      }
-    }
+    const changed = Boolean(closed && snapshot?.current === closed.item);
+    if (changed) snapshot = endSession(tree, snapshot!, closed!.cmi, null).snapshot;
     const step = navigate(tree, snapshot, request, target);
     const saved = step.accepted ? step.snapshot : snapshot;
     if (step.accepted || changed) await q.touchRegistration(tx, scope, { sequencingState: saved });
     return { accepted: step.accepted, snapshot: saved };
+  });
+}
+
+/** Terminates the item's latest attempt if the SCO never did; returns the CMI it ended with, or null. */
+async function closeOpenAttempt(db: Db, scope: Scope, item: string) {
+  return db.transaction(async (tx) => {
+    const latest = await q.findLatestAttempt(tx, { ...scope, itemIdentifier: item });
+    const open = latest ? await q.lockAttempt(tx, { tenantId: scope.tenantId, attemptId: latest.id }) : null;
+    if (!open || open.terminatedAt) return null;
+    await q.updateAttempt(tx, { tenantId: scope.tenantId, attemptId: open.id }, { terminatedAt: new Date(), exit: open.exit ?? 'suspend' });
+    return { item, cmi: open.cmi as Record<string, unknown> };
   });
 }
 
