@@ -73,8 +73,17 @@ export interface PreviousAttempt {
  * The CMI an item starts with. A suspended attempt resumes: its data comes back with entry "resume"
  * (1.2 RTE 3.4.4 cmi.core.entry; 2004 RTE 4.2.9). Anything else starts from the manifest's values.
  */
-export function seedCmi(standard: Standard, item: Item, learner: Learner, previous: PreviousAttempt | null): Cmi {
-  const resume = previous?.exit === 'suspend';
+/**
+ * How a SCO is launched. Review shows the learner's last attempt again and browse lets them look before taking it;
+ * both are no-credit (1.2 cmi.core.credit, 2004 cmi.credit): nothing the content reports changes their results.
+ */
+export type LaunchMode = 'normal' | 'review' | 'browse';
+
+export function seedCmi(standard: Standard, item: Item, learner: Learner, previous: PreviousAttempt | null, mode: LaunchMode = 'normal'): Cmi {
+  // Review shows the last attempt's data whatever its exit; browse starts empty.
+  const resume = mode === 'review' ? previous !== null : mode === 'normal' && previous?.exit === 'suspend';
+  const entry = mode === 'review' ? '' : resume ? 'resume' : 'ab-initio';
+  const credit = mode === 'normal' ? 'credit' : 'no-credit';
   if (standard === 'scorm12') {
     const core = (resume ? get(previous!.cmi, 'core') : {}) as Cmi;
     return {
@@ -84,9 +93,9 @@ export function seedCmi(standard: Standard, item: Item, learner: Learner, previo
         ...(resume ? { lesson_location: core.lesson_location ?? '', lesson_status: core.lesson_status ?? 'not attempted', score: core.score } : {}),
         student_id: learner.id,
         student_name: learner.name,
-        entry: resume ? 'resume' : 'ab-initio',
-        credit: 'credit',
-        lesson_mode: 'normal',
+        entry,
+        credit,
+        lesson_mode: mode,
         total_time: formatTimespan12(resume ? previous!.totalTimeSeconds : 0),
       },
       student_data: {
@@ -112,9 +121,9 @@ export function seedCmi(standard: Standard, item: Item, learner: Learner, previo
       : {}),
     learner_id: learner.id,
     learner_name: learner.name,
-    entry: resume ? 'resume' : 'ab-initio',
-    credit: 'credit',
-    mode: 'normal',
+    entry,
+    credit,
+    mode,
     launch_data: item.dataFromLms ?? '',
     completion_threshold: item.completionThreshold ? String(item.completionThreshold.minProgressMeasure) : '',
     max_time_allowed: item.maxTimeAllowed ?? '',

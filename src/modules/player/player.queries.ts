@@ -40,6 +40,33 @@ export async function lockSequencingState(db: Db, { tenantId, registrationId }: 
   return row ?? null;
 }
 
+/** What a commit needs of its registration: which version it is pinned to. */
+export async function findRegistrationVersion(db: Db, { tenantId, registrationId }: { tenantId: string; registrationId: string }) {
+  const [row] = await db
+    .select({ courseVersionId: registrations.courseVersionId })
+    .from(registrations)
+    .where(and(eq(registrations.id, registrationId), eq(registrations.tenantId, tenantId)));
+  return row ?? null;
+}
+
+/** The latest attempt's result of each item of a registration: summary columns only, never the CMI. */
+export function listLatestResults(db: Db, { tenantId, registrationId }: { tenantId: string; registrationId: string }) {
+  return db
+    .selectDistinctOn([scoAttempts.itemIdentifier], {
+      itemIdentifier: scoAttempts.itemIdentifier,
+      completionStatus: scoAttempts.completionStatus,
+      successStatus: scoAttempts.successStatus,
+      scoreScaled: scoAttempts.scoreScaled,
+      scoreRaw: scoAttempts.scoreRaw,
+      scoreMin: scoAttempts.scoreMin,
+      scoreMax: scoAttempts.scoreMax,
+      totalTimeSeconds: scoAttempts.totalTimeSeconds,
+    })
+    .from(scoAttempts)
+    .where(and(eq(scoAttempts.tenantId, tenantId), eq(scoAttempts.registrationId, registrationId)))
+    .orderBy(scoAttempts.itemIdentifier, desc(scoAttempts.attemptNumber));
+}
+
 /** The registration's sequencing snapshot, read without a lock. */
 export async function readSequencingState(db: Db, { tenantId, registrationId }: { tenantId: string; registrationId: string }) {
   const [row] = await db

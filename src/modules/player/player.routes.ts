@@ -21,9 +21,10 @@ export default async function playerRoutes(app: FastifyInstance, { config }: { c
     return redirectAfterPost(request, reply, `/player/${registration.id}`);
   });
 
-  app.get<{ Params: { id: string }; Querystring: { item?: string; notice?: string } }>('/player/:id', signedIn, async (request, reply) => {
+  app.get<{ Params: { id: string }; Querystring: { item?: string; notice?: string; mode?: string } }>('/player/:id', signedIn, async (request, reply) => {
     const { registration, courseTitle } = await player.getRegistration(app.db, request.user!, request.params.id);
-    const launch = await player.launchItem(app.db, config, request.user!, registration.id, request.query.item);
+    const mode = request.query.mode === 'review' || request.query.mode === 'browse' ? request.query.mode : 'normal';
+    const launch = await player.launchItem(app.db, config, request.user!, registration.id, { itemId: request.query.item, mode });
     const index = launch.item ? launch.items.findIndex((i) => i.identifier === launch.item!.identifier) : -1;
     const nav = launch.sequencing?.navigation;
     const toc = tableOfContents(launch);
@@ -36,6 +37,9 @@ export default async function playerRoutes(app: FastifyInstance, { config }: { c
       // After the session ended, the course is reopened by choosing its first activity the rules allow.
       reopen: launch.item ? null : firstAvailable(toc),
       sequenced: Boolean(launch.sequencing),
+      mode,
+      // Links between items keep the mode: a review goes on as a review.
+      modeQuery: mode === 'normal' ? '' : `&mode=${mode}`,
       // 1.2 moves through the launchable items in order; 2004 asks the sequencer (flow may be off, rules may block).
       previous: nav ? nav.previous && !nav.hideLmsUi.includes('previous') : Boolean(launch.items[index - 1]),
       next: nav ? nav.continue && !nav.hideLmsUi.includes('continue') : Boolean(launch.items[index + 1]),

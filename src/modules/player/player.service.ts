@@ -10,11 +10,12 @@ import { isUuid } from '../../lib/ids.js';
 import { deriveKey, signToken, verifyToken } from '../../lib/signed-token.js';
 import type { Principal } from '../accounts/accounts.queries.js';
 import { findCourse } from '../courses/courses.queries.js';
-import { defaultOrganization, encodeLaunchPath, findItem } from '../courses/courses.service.js';
-import type { Item, Organization, ParsedPackage } from '../courses/manifest/types.js';
-import { rollupCourse, seedCmi, summarizeCmi, type Standard } from './cmi.js';
+import { encodeLaunchPath } from '../courses/courses.service.js';
+import type { Item, Organization } from '../courses/manifest/types.js';
+import { rollupCourse, seedCmi, summarizeCmi, type ItemResult, type LaunchMode, type Standard } from './cmi.js';
 import { validateCmi } from './cmi-validation.js';
 import * as q from './player.queries.js';
+import { launchableItems, loadPlan, planFor, type VersionPlan } from './version-plan.js';
 import { activityTreeFor, endScoSession, isNavigationRequest, isSequenced, openSession, requestNavigation, type SequencingSnapshot } from './sequencing.service.js';
 import type { RootResult } from './sequencing/sequencing-engine.js';
 
@@ -42,10 +43,6 @@ export async function getRegistration(db: Db, actor: Principal, registrationId: 
   return found;
 }
 
-export function launchableItems(items: Item[]): Item[] {
-  return items.flatMap((item) => [...(item.launchUrl && item.isVisible ? [item] : []), ...launchableItems(item.children)]);
-}
-
 /** What a commit may touch: one attempt of one item of one registration, for a few hours. */
 export interface RuntimeGrant {
   /** Registration, tenant, attempt, item, standard, user. */
@@ -59,6 +56,8 @@ export interface RuntimeGrant {
   u: string;
   /** Learner's display name, for cmi.core.student_name / cmi.learner_name. */
   n: string;
+  /** Launch mode when not normal: review or browse launches are no-credit and store nothing. */
+  m?: Exclude<LaunchMode, 'normal'>;
   exp: number;
 }
 
@@ -86,16 +85,22 @@ export interface Launch {
  * Opens (or resumes) the item's attempt; the runtime page on the content origin gets its token. SCORM 1.2 plays
  * the item asked for (or the last one); SCORM 2004 plays what the sequencer delivers.
  */
-export async function launchItem(db: Db, config: Config, actor: Principal, registrationId: string, itemId?: string): Promise<Launch> {
+export async function launchItem(
+  db: Db,
+  config: Config,
+  actor: Principal,
+  registrationId: string,
+  { itemId, mode = 'normal' }: { itemId?: string; mode?: LaunchMode } = {},
+): Promise<Launch> {
   const { registration, version } = await getRegistration(db, actor, registrationId);
   if (registration.userId !== actor.userId) throw new ForbiddenError('Only the learner can play their registration.');
-  const pkg = version.activityTree as ParsedPackage;
-  const organization = defaultOrganization(pkg);
-  const launchable = organization ? launchableItems(organization.items) : [];
-  const tree = isSequenced(version.standard) ? activityTreeFor(version) : null;
+  const plan = planFor(version);
+  if (mode !== 'normal') return launchWithoutCredit(db, config, actor, registration, plan, mode, itemId);
+  const { organization, launchable } = plan;
+  const tree = isSequenced(version.standard) ? activityTreeFor(plan) : null;
   const sequencing = tree ? await openSession(db, { tenantId: registration.tenantId, registrationId: registration.id }, tree) : null;
   const wanted = sequencing ? sequencing.current : (itemId ?? registration.lastItemIdentifier ?? launchable[0]?.identifier);
-  const item = wanted && organization ? findItem(organization.items, wanted) : null;
+  const item = wanted ? plan.items.get(wanted) : null;
   if (!item?.launchUrl) {
     if (sequencing) return { item: null, organization, items: launchable, runtimeToken: null, sequencing };
     throw new NotFoundError('This item has nothing to launch.');
@@ -117,7 +122,7 @@ export async function launchItem(db: Db, config: Config, actor: Principal, regis
     // Assets make no API calls: launching one completes it (SCORM 2004 CAM 3.4.1.14; 1.2 behaves the same).
     ...(item.scormType === 'asset' ? { completionStatus: 'completed', lastCommittedAt: new Date() } : {}),
   });
-  await recomputeResult(db, registration.tenantId, registration.id, launchable.map((i) => i.identifier), item.identifier, sequencing?.root);
+  await recomputeResult(db, registration.tenantId, registration.id, launchable.map((i) => i.identifier), item.identifier, sequencing?.root ?? null);
 
   const grant: RuntimeGrant = {
     r: registration.id, t: registration.tenantId, a: attempt.id, k: session, i: item.identifier, s: standard, u: actor.userId, n: actor.displayName,
@@ -133,7 +138,7 @@ export async function launchItem(db: Db, config: Config, actor: Principal, regis
 export async function navigate(db: Db, actor: Principal, registrationId: string, request: unknown, target?: string): Promise<boolean> {
   const { registration, version } = await getRegistration(db, actor, registrationId);
   if (registration.userId !== actor.userId) throw new ForbiddenError('Only the learner can play their registration.');
-  const tree = isSequenced(version.standard) ? activityTreeFor(version) : null;
+  const tree = isSequenced(version.standard) ? activityTreeFor(planFor(version)) : null;
   if (!tree) throw new BadRequestError('This course has no sequencing: open its items from the contents.');
   if (!isNavigationRequest(request)) throw new BadRequestError('Unknown navigation request.');
   if ((request === 'choice' || request === 'jump') && !target) throw new BadRequestError('Say which activity to open.');
@@ -141,15 +146,40 @@ export async function navigate(db: Db, actor: Principal, registrationId: string,
   return accepted;
 }
 
+/**
+ * Review or browse: the item asked for (or the last one, or the first), with its last attempt's data for review;
+ * no attempt is opened, no sequencing step runs, and commits are answered without being stored. Any launchable item
+ * may be opened: looking is not taking, so the sequencing rules that guard attempts do not apply.
+ */
+async function launchWithoutCredit(
+  db: Db,
+  config: Config,
+  actor: Principal,
+  registration: { id: string; tenantId: string; lastItemIdentifier: string | null },
+  plan: VersionPlan,
+  mode: Exclude<LaunchMode, 'normal'>,
+  itemId?: string,
+): Promise<Launch> {
+  const launchable = new Set(plan.launchableIds);
+  const wanted = [itemId, registration.lastItemIdentifier, plan.launchableIds[0]].find((id) => id && launchable.has(id));
+  const item = wanted ? plan.items.get(wanted)! : null;
+  if (!item) throw new NotFoundError('This item has nothing to launch.');
+  const latest = mode === 'review' ? await q.findLatestAttempt(db, { tenantId: registration.tenantId, registrationId: registration.id, itemIdentifier: item.identifier }) : null;
+  const grant: RuntimeGrant = {
+    r: registration.id, t: registration.tenantId, a: latest?.id ?? '', k: '', i: item.identifier, s: plan.standard, u: actor.userId, n: actor.displayName, m: mode,
+    exp: Math.floor(Date.now() / 1000) + RUNTIME_TTL_SECONDS,
+  };
+  return { item, organization: plan.organization, items: plan.launchable, runtimeToken: signToken(grant, runtimeKey(config)), sequencing: null };
+}
+
 /** What the runtime page seeds: the attempt's CMI (resumed when suspended) and the item's content URL. */
 export async function prepareRuntime(db: Db, config: Config, grant: RuntimeGrant) {
   const found = await q.findRegistration(db, { tenantId: grant.t, registrationId: grant.r });
-  const attempt = found ? await q.findAttempt(db, { tenantId: grant.t, attemptId: grant.a }) : null;
-  const organization = found ? defaultOrganization(found.version.activityTree as ParsedPackage) : null;
-  const item = organization ? findItem(organization.items, grant.i) : null;
-  if (!found || !attempt || !item?.launchUrl) return null;
-  const previous = attempt.exit === 'suspend' ? { cmi: attempt.cmi, exit: attempt.exit, totalTimeSeconds: attempt.totalTimeSeconds } : null;
-  const cmi = seedCmi(grant.s, item, { id: grant.u, name: learnerName(grant.n) }, previous);
+  const attempt = found && grant.a ? await q.findAttempt(db, { tenantId: grant.t, attemptId: grant.a }) : null;
+  const item = found ? planFor(found.version).items.get(grant.i) : null;
+  if (!found || (!attempt && !grant.m) || !item?.launchUrl) return null;
+  const previous = attempt ? { cmi: attempt.cmi as Record<string, unknown>, exit: attempt.exit, totalTimeSeconds: attempt.totalTimeSeconds } : null;
+  const cmi = seedCmi(grant.s, item, { id: grant.u, name: learnerName(grant.n) }, previous, grant.m ?? 'normal');
   const { version } = found;
   const base = contentBaseUrl(config, { versionId: version.id, tenantId: version.tenantId, userId: grant.u }, RUNTIME_TTL_SECONDS);
   const contentUrl = /^https?:\/\//i.test(item.launchUrl) ? item.launchUrl : base + encodeLaunchPath(item.launchUrl);
@@ -195,6 +225,8 @@ export async function applyCommit(
   const sequence = Number.isInteger(body.commitSequence) ? body.commitSequence! : null;
   const checked = validateCmi(grant.s, received, { suspendDataLimit12 });
   if (!checked.ok) return { result: false, errorCode: checked.errorCode };
+  // Review and browse are no-credit: the content runs as usual, and what it reports is not kept.
+  if (grant.m) return { result: true, errorCode: 0 };
   const cmi = withLmsIdentity(grant, received);
 
   const sequenced = final && isSequenced(grant.s);
@@ -210,12 +242,10 @@ export async function applyCommit(
     if (attempt.terminatedAt) return { result: false, errorCode: grant.s === 'scorm12' ? 101 : 143 };
     if (sequence !== null && sequence <= attempt.lastSequence) return { result: true, errorCode: 0 };
 
-    const found = await q.findRegistration(tx, { tenantId: grant.t, registrationId: grant.r });
-    if (!found) return { result: false, errorCode: generalError };
-    const pkg = found.version.activityTree as ParsedPackage;
-    const organization = defaultOrganization(pkg);
-    const item = organization ? findItem(organization.items, grant.i) : null;
-    if (!item) return { result: false, errorCode: generalError };
+    const registration = await q.findRegistrationVersion(tx, { tenantId: grant.t, registrationId: grant.r });
+    const plan = registration ? await loadPlan(tx, { tenantId: grant.t, versionId: registration.courseVersionId }) : null;
+    const item = plan?.items.get(grant.i);
+    if (!plan || !item) return { result: false, errorCode: generalError };
 
     const stored = final ? completeUnreported(grant.s, cmi, item) : cmi;
     const summary = summarizeCmi(grant.s, stored, item, attempt.totalTimeSeconds);
@@ -226,19 +256,20 @@ export async function applyCommit(
       lastCommittedAt: new Date(),
       terminatedAt: final ? new Date() : null,
     });
-    let snapshot = found.registration.sequencingState as SequencingSnapshot | null;
+    // 2004: the sequencer's rollup changes only when a SCO's session ends; until then the course keeps its status.
+    let root: RootResult | 'unchanged' | null = isSequenced(grant.s) ? 'unchanged' : null;
     let outcome: CommitAnswer['sequencing'];
-    const tree = sequenced ? activityTreeFor(found.version) : null;
+    const tree = sequenced ? activityTreeFor(plan) : null;
     if (tree && locked) {
-      const next = endScoSession(tree, locked.sequencingState as SequencingSnapshot | null, grant.i, stored, navRequest);
+      const current = locked.sequencingState as SequencingSnapshot | null;
+      const next = endScoSession(tree, current, grant.i, stored, navRequest);
       if (next) {
-        snapshot = next;
         await q.touchRegistration(tx, { tenantId: grant.t, registrationId: grant.r }, { sequencingState: next });
         outcome = next.current && next.current !== grant.i ? 'deliver' : next.current ? 'wait' : 'ended';
       }
+      root = (next ?? current)?.root ?? 'unchanged';
     }
-    const launchable = organization ? launchableItems(organization.items).map((i) => i.identifier) : [];
-    await recomputeResult(tx, grant.t, grant.r, launchable, grant.i, snapshot?.root);
+    await recomputeResult(tx, grant.t, grant.r, plan.launchableIds, grant.i, root, { itemIdentifier: grant.i, ...summary });
     return { result: true, errorCode: 0, ...(outcome ? { sequencing: outcome } : {}) };
   });
 }
@@ -272,13 +303,26 @@ function withLmsIdentity(grant: RuntimeGrant, cmi: Record<string, unknown>): Rec
 
 /**
  * The course result. SCORM 2004 takes status and score from the sequencer's root activity (rollup rules, measure
- * weights, objectives all applied); 1.2 has no rollup model, so the SCOs' results are combined.
+ * weights, objectives all applied), or keeps them ('unchanged') between SCO terminations; 1.2 has no rollup model,
+ * so the SCOs' results are combined. `latest` is the result just written, which spares a query for one-SCO courses.
  */
-async function recomputeResult(db: Db, tenantId: string, registrationId: string, launchable: string[], lastItem: string, root?: RootResult | null) {
-  const attempts = await q.listAttempts(db, { tenantId, registrationId });
-  const latestPerItem = new Map<string, (typeof attempts)[number]>();
-  for (const attempt of attempts) if (!latestPerItem.has(attempt.itemIdentifier)) latestPerItem.set(attempt.itemIdentifier, attempt);
-  const combined = rollupCourse(launchable, [...latestPerItem.values()]);
+async function recomputeResult(
+  db: Db,
+  tenantId: string,
+  registrationId: string,
+  launchable: string[],
+  lastItem: string,
+  root: RootResult | 'unchanged' | null | undefined,
+  latest?: ItemResult,
+) {
+  const results = latest && launchable.length === 1 && launchable[0] === latest.itemIdentifier
+    ? [latest]
+    : await q.listLatestResults(db, { tenantId, registrationId });
+  const combined = rollupCourse(launchable, results);
+  if (root === 'unchanged') {
+    await q.touchRegistration(db, { tenantId, registrationId }, { totalTimeSeconds: combined.totalTimeSeconds, lastItemIdentifier: lastItem });
+    return;
+  }
   const result = root
     ? {
         ...combined,

@@ -3,10 +3,9 @@
 // engine's snapshot lives on the registration row, which is locked while a step runs, so steps of one
 // registration happen one at a time (a navigation click and a late final commit cannot interleave).
 import type { Db } from '../../db/client.js';
-import { defaultOrganization } from '../courses/courses.service.js';
-import type { ParsedPackage } from '../courses/manifest/types.js';
 import * as q from './player.queries.js';
 import { activityTreeOf, type ActivitySettings } from './sequencing/activity-tree.js';
+import type { VersionPlan } from './version-plan.js';
 import { endSession, navigate, NAVIGATION_REQUESTS, type NavigationRequest, type SequencingSnapshot } from './sequencing/sequencing-engine.js';
 
 export type { SequencingSnapshot } from './sequencing/sequencing-engine.js';
@@ -22,14 +21,14 @@ const TREE_CACHE_SIZE = 200;
 const trees = new Map<string, ActivitySettings>();
 
 /** The version's activity tree in the engine's shape, built once per version (versions never change). */
-export function activityTreeFor(version: { id: string; activityTree: unknown }): ActivitySettings | null {
-  const cached = trees.get(version.id);
+export function activityTreeFor(plan: VersionPlan): ActivitySettings | null {
+  const key = `${plan.tenantId}/${plan.id}`;
+  const cached = trees.get(key);
   if (cached) return cached;
-  const organization = defaultOrganization(version.activityTree as ParsedPackage);
-  if (!organization) return null;
-  const tree = activityTreeOf(organization);
+  if (!plan.organization) return null;
+  const tree = activityTreeOf(plan.organization);
   if (trees.size >= TREE_CACHE_SIZE) trees.delete(trees.keys().next().value!);
-  trees.set(version.id, tree);
+  trees.set(key, tree);
   return tree;
 }
 
