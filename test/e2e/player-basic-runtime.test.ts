@@ -7,6 +7,7 @@ import { apiToken, bearer, buildTestApp, createTenant } from '../helpers/build-a
 import { screenshot } from '../helpers/chromium.js';
 import { signIn, startLiveServers } from '../helpers/live-servers.js';
 import { fixtureZip, multipartFile } from '../helpers/fixtures.js';
+import { answerQuiz, golfFrames, readToTheEnd } from '../helpers/golf.js';
 
 const live = await startLiveServers();
 const { ctx, chromium, appOrigin } = live;
@@ -22,8 +23,8 @@ async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, m
 }
 
 const cases = [
-  { label: 'SCORM 1.2', fixture: 'scorm12-single-sco-basic-runtime-golf', file: 'singlescobasic.zip', api: 'API', get: 'LMSGetValue', entry: 'cmi.core.entry', location: 'cmi.core.lesson_location' },
-  { label: 'SCORM 2004', fixture: 'scorm2004-3rd-single-sco-basic-runtime-golf', file: 'RuntimeBasicCalls_SCORM20043rdEdition.zip', api: 'API_1484_11', get: 'GetValue', entry: 'cmi.entry', location: 'cmi.location' },
+  { label: 'SCORM 1.2', fixture: 'scorm12-single-sco-basic-runtime-golf', file: 'singlescobasic.zip', api: 'API', get: 'LMSGetValue', entry: 'cmi.core.entry', location: 'cmi.core.lesson_location', score: 'cmi.core.score.raw' },
+  { label: 'SCORM 2004', fixture: 'scorm2004-3rd-single-sco-basic-runtime-golf', file: 'RuntimeBasicCalls_SCORM20043rdEdition.zip', api: 'API_1484_11', get: 'GetValue', entry: 'cmi.entry', location: 'cmi.location', score: 'cmi.score.raw' },
 ];
 
 for (const c of cases) t.test(`Golf ${c.label} basic run-time: play, leave, and resume where the learner left off`, async (t) => {
@@ -85,5 +86,19 @@ for (const c of cases) t.test(`Golf ${c.label} basic run-time: play, leave, and 
   const later = await waitFor(read, (d) => d.location === '5');
   t.equal(later.location, '5', 'progress after resuming is saved too');
   t.equal(later.scos.length, 1, 'still one attempt: the suspended one continued');
+
+  // Third visit: to the last page, the quiz, answered in the content (two questions wrong), then leave.
+  await Promise.all([page.waitForNavigation(), page.click('.course-list a.button')]);
+  const { runtime: runtime3, launchpage } = await golfFrames(page);
+  await readToTheEnd(launchpage);
+  await answerQuiz(launchpage, { wrong: 2 });
+  await runtime3.waitForFunction((api, get, el) => (window as unknown as Record<string, Record<string, (k: string) => string>>)[api]![get]!(el) !== '', {}, c.api, c.get, c.score);
+  const score = Number(await value(runtime3, c.score));
+  t.ok(score > 0 && score < 100, `the content scored the quiz (${score})`);
+  await screenshot(page, `player-golf-quiz-${c.api}`);
+  await Promise.all([page.waitForNavigation(), page.click('.player-exit')]);
+  const finished = await waitFor(read, (d) => d.scos[0]?.score.raw === score && d.scos[0]?.terminated === true);
+  t.match(finished.scos[0], { score: { raw: score, min: 0, max: 100 }, completionStatus: 'completed', successStatus: score >= 70 ? 'passed' : 'failed' }, 'the score and status the content set are on the server');
+  t.match(finished, { completionStatus: 'completed', successStatus: score >= 70 ? 'passed' : 'failed', score: { raw: score } }, 'and make the course result');
   t.same(problems, [], 'no page errors');
 });
