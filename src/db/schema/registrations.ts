@@ -89,5 +89,82 @@ export const scoAttempts = pgTable(
   (t) => [uniqueIndex('sco_attempts_registration_item_attempt_key').on(t.registrationId, t.itemIdentifier, t.attemptNumber)],
 );
 
+/**
+ * Interactions (question responses) the content reported, one row each, kept in step with the attempt's CMI so
+ * reports can ask across learners (how often was question X answered right?) without reading CMI documents.
+ * `session` is the run-time session for SCORM 1.2, whose interactions are write-only and journaled (a resumed
+ * session starts again at index 0 and must not overwrite the earlier ones), and '' for 2004, whose interactions
+ * are carried over on resume and keep their index.
+ */
+export const scoInteractions = pgTable(
+  'sco_interactions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id, { onDelete: 'cascade' }),
+    courseId: uuid('course_id')
+      .notNull()
+      .references(() => courses.id, { onDelete: 'cascade' }),
+    registrationId: uuid('registration_id')
+      .notNull()
+      .references(() => registrations.id, { onDelete: 'cascade' }),
+    attemptId: uuid('attempt_id')
+      .notNull()
+      .references(() => scoAttempts.id, { onDelete: 'cascade' }),
+    session: text('session').notNull().default(''),
+    position: integer('position').notNull(),
+    interactionId: text('interaction_id').notNull(),
+    type: text('type'),
+    description: text('description'),
+    learnerResponse: text('learner_response'),
+    correctResponses: jsonb('correct_responses').$type<string[]>().notNull().default([]),
+    result: text('result'),
+    weighting: real('weighting'),
+    latencySeconds: doublePrecision('latency_seconds'),
+    timestamp: text('timestamp'),
+    objectiveIds: jsonb('objective_ids').$type<string[]>().notNull().default([]),
+  },
+  (t) => [
+    uniqueIndex('sco_interactions_attempt_session_position_key').on(t.attemptId, t.session, t.position),
+    index('sco_interactions_tenant_course_interaction_idx').on(t.tenantId, t.courseId, t.interactionId),
+    index('sco_interactions_tenant_registration_idx').on(t.tenantId, t.registrationId),
+  ],
+);
+
+/** Objectives the content reported (cmi.objectives), one row each, kept in step with the attempt's CMI. */
+export const scoObjectives = pgTable(
+  'sco_objectives',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id, { onDelete: 'cascade' }),
+    courseId: uuid('course_id')
+      .notNull()
+      .references(() => courses.id, { onDelete: 'cascade' }),
+    registrationId: uuid('registration_id')
+      .notNull()
+      .references(() => registrations.id, { onDelete: 'cascade' }),
+    attemptId: uuid('attempt_id')
+      .notNull()
+      .references(() => scoAttempts.id, { onDelete: 'cascade' }),
+    position: integer('position').notNull(),
+    objectiveId: text('objective_id').notNull(),
+    successStatus: text('success_status'),
+    completionStatus: text('completion_status'),
+    scoreScaled: real('score_scaled'),
+    scoreRaw: real('score_raw'),
+    scoreMin: real('score_min'),
+    scoreMax: real('score_max'),
+    progressMeasure: real('progress_measure'),
+  },
+  (t) => [
+    uniqueIndex('sco_objectives_attempt_position_key').on(t.attemptId, t.position),
+    index('sco_objectives_tenant_course_objective_idx').on(t.tenantId, t.courseId, t.objectiveId),
+    index('sco_objectives_tenant_registration_idx').on(t.tenantId, t.registrationId),
+  ],
+);
+
 export type Registration = typeof registrations.$inferSelect;
 export type ScoAttempt = typeof scoAttempts.$inferSelect;

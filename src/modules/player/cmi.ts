@@ -18,12 +18,12 @@ export interface CmiSummary {
   suspendData: string | null;
 }
 
-const get = (cmi: unknown, path: string): unknown =>
+export const get = (cmi: unknown, path: string): unknown =>
   path.split('.').reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as Cmi)[key] : undefined), cmi);
 
-const str = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
+export const str = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
 
-const num = (value: unknown): number | null => {
+export const num = (value: unknown): number | null => {
   if (value === '' || value === null || value === undefined) return null;
   const n = Number(value);
   return Number.isFinite(n) ? n : null;

@@ -1,7 +1,8 @@
 // SQL for registrations and SCO attempts. Every function takes the tenant id.
 import { and, count, desc, eq, ilike, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { courses, courseVersions, registrations, scoAttempts, users, type Registration, type ScoAttempt } from '../../db/schema/index.js';
+import { courses, courseVersions, registrations, scoAttempts, scoInteractions, scoObjectives, users, type Registration, type ScoAttempt } from '../../db/schema/index.js';
+import type { InteractionRecord, ObjectiveRecord } from './cmi-records.js';
 
 /** Creates the learner's registration for the course, or returns the one they have (one per learner and course). */
 export async function upsertRegistration(
@@ -43,7 +44,7 @@ export async function lockSequencingState(db: Db, { tenantId, registrationId }: 
 /** What a commit needs of its registration: which version it is pinned to. */
 export async function findRegistrationVersion(db: Db, { tenantId, registrationId }: { tenantId: string; registrationId: string }) {
   const [row] = await db
-    .select({ courseVersionId: registrations.courseVersionId })
+    .select({ courseId: registrations.courseId, courseVersionId: registrations.courseVersionId })
     .from(registrations)
     .where(and(eq(registrations.id, registrationId), eq(registrations.tenantId, tenantId)));
   return row ?? null;
@@ -212,4 +213,59 @@ export async function listCourseRegistrations(db: Db, filter: CourseRegistration
     db.select({ value: count() }).from(registrations).innerJoin(users, eq(users.id, registrations.userId)).where(where),
   ]);
   return { rows, total: total?.value ?? 0 };
+}
+
+type RecordScope = { tenantId: string; courseId: string; registrationId: string; attemptId: string };
+
+/** Makes the attempt's interaction rows (of one run-time session for 1.2, '' for 2004) match what it reported. */
+export async function replaceInteractions(db: Db, scope: RecordScope, session: string, records: InteractionRecord[]) {
+  await db
+    .delete(scoInteractions)
+    .where(and(eq(scoInteractions.tenantId, scope.tenantId), eq(scoInteractions.attemptId, scope.attemptId), eq(scoInteractions.session, session)));
+  if (records.length) await db.insert(scoInteractions).values(records.map((r) => ({ ...scope, session, ...r })));
+}
+
+/** Makes the attempt's objective rows match what it reported. */
+export async function replaceObjectives(db: Db, scope: RecordScope, records: ObjectiveRecord[]) {
+  await db.delete(scoObjectives).where(and(eq(scoObjectives.tenantId, scope.tenantId), eq(scoObjectives.attemptId, scope.attemptId)));
+  if (records.length) await db.insert(scoObjectives).values(records.map((r) => ({ ...scope, ...r })));
+}
+
+export function listRegistrationInteractions(db: Db, { tenantId, registrationId }: { tenantId: string; registrationId: string }) {
+  return db
+    .select()
+    .from(scoInteractions)
+    .where(and(eq(scoInteractions.tenantId, tenantId), eq(scoInteractions.registrationId, registrationId)))
+    .orderBy(scoInteractions.attemptId, scoInteractions.session, scoInteractions.position);
+}
+
+export function listRegistrationObjectives(db: Db, { tenantId, registrationId }: { tenantId: string; registrationId: string }) {
+  return db
+    .select()
+    .from(scoObjectives)
+    .where(and(eq(scoObjectives.tenantId, tenantId), eq(scoObjectives.registrationId, registrationId)))
+    .orderBy(scoObjectives.attemptId, scoObjectives.position);
+}
+
+/**
+ * Question analysis for a course: per interaction id, how many responses, how many correct, and the mean latency.
+ * Served by sco_interactions_tenant_course_interaction_idx.
+ */
+export function summarizeCourseInteractions(db: Db, { tenantId, courseId }: { tenantId: string; courseId: string }) {
+  return db
+    .select({
+      interactionId: scoInteractions.interactionId,
+      description: sql<string | null>`max(${scoInteractions.description})`,
+      type: sql<string | null>`max(${scoInteractions.type})`,
+      responses: count(),
+      learners: sql<number>`count(distinct ${scoInteractions.registrationId})::int`,
+      correct: sql<number>`count(*) filter (where ${scoInteractions.result} = 'correct')::int`,
+      incorrect: sql<number>`count(*) filter (where ${scoInteractions.result} in ('incorrect', 'wrong'))::int`,
+      meanLatencySeconds: sql<number | null>`avg(${scoInteractions.latencySeconds})::float8`,
+    })
+    .from(scoInteractions)
+    .where(and(eq(scoInteractions.tenantId, tenantId), eq(scoInteractions.courseId, courseId)))
+    .groupBy(scoInteractions.interactionId)
+    .orderBy(scoInteractions.interactionId)
+    .limit(1000);
 }

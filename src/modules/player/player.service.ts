@@ -13,6 +13,7 @@ import { findCourse } from '../courses/courses.queries.js';
 import { encodeLaunchPath } from '../courses/courses.service.js';
 import type { Item, Organization } from '../courses/manifest/types.js';
 import { rollupCourse, seedCmi, summarizeCmi, type ItemResult, type LaunchMode, type Standard } from './cmi.js';
+import { interactionRecords, objectiveRecords } from './cmi-records.js';
 import { validateCmi } from './cmi-validation.js';
 import * as q from './player.queries.js';
 import { launchableItems, loadPlan, planFor, type VersionPlan } from './version-plan.js';
@@ -256,6 +257,7 @@ export async function applyCommit(
       lastCommittedAt: new Date(),
       terminatedAt: final ? new Date() : null,
     });
+    await syncRecords(tx, grant, { courseId: registration!.courseId, attemptId: attempt.id, before: attempt.cmi as Record<string, unknown> }, stored);
     // 2004: the sequencer's rollup changes only when a SCO's session ends; until then the course keeps its status.
     let root: RootResult | 'unchanged' | null = isSequenced(grant.s) ? 'unchanged' : null;
     let outcome: CommitAnswer['sequencing'];
@@ -272,6 +274,25 @@ export async function applyCommit(
     await recomputeResult(tx, grant.t, grant.r, plan.launchableIds, grant.i, root, { itemIdentifier: grant.i, ...summary });
     return { result: true, errorCode: 0, ...(outcome ? { sequencing: outcome } : {}) };
   });
+}
+
+/**
+ * Keeps the interaction and objective rows in step with the CMI, rewriting them only when the content changed
+ * them (compared in a canonical form: jsonb does not keep key order).
+ */
+async function syncRecords(db: Db, grant: RuntimeGrant, at: { courseId: string; attemptId: string; before: Record<string, unknown> }, cmi: Record<string, unknown>) {
+  const scope = { tenantId: grant.t, courseId: at.courseId, registrationId: grant.r, attemptId: at.attemptId };
+  if (canonicalJson(at.before.interactions) !== canonicalJson(cmi.interactions)) {
+    // 1.2 interactions are write-only: each run-time session journals its own from index 0.
+    await q.replaceInteractions(db, scope, grant.s === 'scorm12' ? grant.k : '', interactionRecords(grant.s, cmi));
+  }
+  if (canonicalJson(at.before.objectives) !== canonicalJson(cmi.objectives)) await q.replaceObjectives(db, scope, objectiveRecords(grant.s, cmi));
+}
+
+function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value ?? null);
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
 }
 
 /**

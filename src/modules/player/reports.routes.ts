@@ -1,12 +1,19 @@
-// Results for owners and admins: a course's learners (filters, pagination, CSV) and one registration in full
-// (every SCO attempt with its status, interactions, objectives and the raw CMI).
+// Results for owners and admins: a course's learners (filters, pagination, CSV), one registration in full (every
+// SCO attempt with its status, interactions, objectives and the raw CMI), and the course's question analysis.
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Readable } from 'node:stream';
 import { Type } from 'typebox';
 import { ok, pageNumber } from '../../lib/http.js';
 import { getVisibleCourse } from '../courses/courses.service.js';
-import { listAttempts, listCourseRegistrations, type CourseRegistrationFilter } from './player.queries.js';
+import {
+  listAttempts,
+  listCourseRegistrations,
+  listRegistrationInteractions,
+  listRegistrationObjectives,
+  summarizeCourseInteractions,
+  type CourseRegistrationFilter,
+} from './player.queries.js';
 import { getRegistration } from './player.service.js';
 
 const PAGE_SIZE = 50;
@@ -40,8 +47,21 @@ export default async function reportsRoutes(app: FastifyInstance) {
 
   app.get<{ Params: { id: string } }>('/registrations/:id', admins, async (request, reply) => {
     const { registration, courseTitle } = await getRegistration(app.db, request.user!, request.params.id);
-    const attempts = await listAttempts(app.db, { tenantId: registration.tenantId, registrationId: registration.id });
-    return reply.page('reports/registration', { title: `Registration: ${courseTitle}`, registration, courseTitle, attempts });
+    const scope = { tenantId: registration.tenantId, registrationId: registration.id };
+    const [attempts, interactions, objectives] = await Promise.all([listAttempts(app.db, scope), listRegistrationInteractions(app.db, scope), listRegistrationObjectives(app.db, scope)]);
+    return reply.page('reports/registration', { title: `Registration: ${courseTitle}`, registration, courseTitle, attempts, interactions, objectives });
+  });
+
+  // Question analysis: every interaction id the course's content reported, across learners.
+  app.get<{ Params: { id: string } }>('/courses/:id/questions', admins, async (request, reply) => {
+    const course = await getVisibleCourse(app.db, request.user!, request.params.id);
+    const rows = await summarizeCourseInteractions(app.db, { tenantId: course.tenantId, courseId: course.id });
+    return reply.page('reports/questions', { title: `Questions: ${course.title}`, course, rows });
+  });
+
+  app.withTypeProvider<TypeBoxTypeProvider>().get('/api/courses/:id/questions', { ...admins, schema: { params: Type.Object({ id: Type.String({ maxLength: 64 }) }) } }, async (request, reply) => {
+    const course = await getVisibleCourse(app.db, request.user!, request.params.id);
+    return ok(reply, { items: await summarizeCourseInteractions(app.db, { tenantId: course.tenantId, courseId: course.id }) });
   });
 
   app.withTypeProvider<TypeBoxTypeProvider>().get('/api/courses/:id/registrations', {

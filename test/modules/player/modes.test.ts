@@ -1,8 +1,8 @@
 // Review and browse: the content runs with lesson mode / cmi.mode set, no-credit, and nothing it reports is kept.
 import t from 'tap';
 import { buildContentApp } from '../../../src/content/content-app.js';
-import { apiToken, bearer, browser, buildTestApp, createTenant } from '../../helpers/build-app.js';
-import { fixtureZip, multipartFile } from '../../helpers/fixtures.js';
+import { buildTestApp, createTenant } from '../../helpers/build-app.js';
+import { importPackage, learnerSession } from '../../helpers/player.js';
 
 const ctx = await buildTestApp();
 const content = await buildContentApp(ctx.config, { database: ctx.database });
@@ -12,59 +12,44 @@ t.teardown(async () => {
 });
 const { app, config } = ctx;
 
-async function importPackage(email: string, fixture: string, file: string) {
-  const body = multipartFile(fixtureZip(fixture, file));
-  const r = await app.inject({ method: 'POST', url: '/api/courses', headers: { ...bearer(await apiToken(app, email)), ...body.headers }, payload: body.payload });
-  return r.json().data.course.id as string;
-}
-
 async function learnerOf(email: string, courseId: string) {
-  const learner = await browser(app, { email });
-  const started = await learner.post(`/courses/${courseId}/start`, {});
-  const registrationId = (started.headers.location as string).split('/').pop()!;
-  const token = await apiToken(app, email);
+  const session = await learnerSession(app, content, config, email, courseId);
   return {
-    registrationId,
-    async open(query = '') {
-      const page = await learner.get(`/player/${registrationId}${query}`);
-      const runtime = new RegExp(`src="${config.contentOrigin}/run/([^"]+)"`).exec(page.body)![1]!;
-      const run = await content.inject({ method: 'GET', url: `/run/${runtime}` });
-      const launch = JSON.parse(/<script type="application\/json" id="launch">(.*?)<\/script>/s.exec(run.body)![1]!);
-      return { html: page.body, runtime, cmi: launch.cmi };
-    },
-    commit: (runtime: string, cmi: unknown, final = false) =>
-      content.inject({ method: 'POST', url: `/r/${runtime}/commit${final ? '?final=true' : ''}`, payload: { runtimeData: { cmi }, commitSequence: 1 } }),
-    read: async () => (await app.inject({ method: 'GET', url: `/api/registrations/${registrationId}`, headers: bearer(token) })).json().data,
+    ...session,
+    commit: (runtime: string | null, cmi: unknown, final = false) => session.commit(runtime!, { runtimeData: { cmi }, commitSequence: 1 }, final),
+    read: session.result,
   };
 }
 
+const importCourse = (email: string, fixture: string, file: string) => importPackage(app, email, fixture, file);
+
 t.test('SCORM 1.2 review: the last attempt again, no-credit, and what the content sets is not kept', async (t) => {
   const tenant = await createTenant(app);
-  const course = await learnerOf(tenant.learner.email, await importPackage(tenant.author.email, 'scorm12-single-sco-basic-runtime-golf', 'singlescobasic.zip'));
+  const course = await learnerOf(tenant.learner.email, await importCourse(tenant.author.email, 'scorm12-single-sco-basic-runtime-golf', 'singlescobasic.zip'));
   const normal = await course.open();
-  t.match(normal.cmi.core, { credit: 'credit', lesson_mode: 'normal' });
-  await course.commit(normal.runtime, { core: { lesson_status: 'passed', lesson_location: '7', exit: '', score: { raw: '90', min: '0', max: '100' } } }, true);
+  t.match((normal.cmi as { core: object }).core, { credit: 'credit', lesson_mode: 'normal' });
+  await course.commit(normal.token, { core: { lesson_status: 'passed', lesson_location: '7', exit: '', score: { raw: '90', min: '0', max: '100' } } }, true);
   t.match(await course.read(), { completionStatus: 'completed', successStatus: 'passed' });
 
   const review = await course.open('?mode=review');
   t.match(review.html, /Review mode\./, 'the player says it is a review');
-  t.match(review.cmi.core, { credit: 'no-credit', lesson_mode: 'review', entry: '', lesson_status: 'passed', lesson_location: '7' }, 'the last attempt, as review');
-  const failed = await course.commit(review.runtime, { core: { lesson_status: 'failed', lesson_location: '1' } }, true);
+  t.match((review.cmi as { core: object }).core, { credit: 'no-credit', lesson_mode: 'review', entry: '', lesson_status: 'passed', lesson_location: '7' }, 'the last attempt, as review');
+  const failed = await course.commit(review.token, { core: { lesson_status: 'failed', lesson_location: '1' } }, true);
   t.same(failed.json(), { result: true, errorCode: 0 }, 'commits are answered…');
   const after = await course.read();
   t.match(after, { completionStatus: 'completed', successStatus: 'passed', location: '7' }, '…and not kept');
   t.equal(after.scos.length, 1, 'no attempt was opened');
-  t.same((await course.commit(review.runtime, { core: { lesson_status: 'nonsense' } })).json(), { result: false, errorCode: 405 }, 'the data model is still checked');
+  t.same((await course.commit(review.token, { core: { lesson_status: 'nonsense' } })).json(), { result: false, errorCode: 405 }, 'the data model is still checked');
 });
 
 t.test('SCORM 2004 browse before starting: cmi.mode browse, no-credit, no attempt', async (t) => {
   const tenant = await createTenant(app);
-  const course = await learnerOf(tenant.learner.email, await importPackage(tenant.author.email, 'scorm2004-3rd-multi-sco-golf', 'RuntimeMinimumCalls_SCORM20043rdEdition.zip'));
+  const course = await learnerOf(tenant.learner.email, await importCourse(tenant.author.email, 'scorm2004-3rd-multi-sco-golf', 'RuntimeMinimumCalls_SCORM20043rdEdition.zip'));
   const browse = await course.open('?mode=browse&item=playing_par_item');
   t.match(browse.cmi, { mode: 'browse', credit: 'no-credit', entry: 'ab-initio' });
   t.match(browse.html, /aria-current="page">Par</, 'any item may be looked at');
   t.match(browse.html, /item=playing_playing_item&amp;mode=browse|item=playing_playing_item&mode=browse/, 'links keep the mode');
-  await course.commit(browse.runtime, { completion_status: 'completed', success_status: 'passed' }, true);
+  await course.commit(browse.token, { completion_status: 'completed', success_status: 'passed' }, true);
   const state = await course.read();
   t.equal(state.scos.length, 0, 'nothing was recorded');
   t.equal(state.completionStatus, 'not attempted');

@@ -5,8 +5,8 @@ import { eq } from 'drizzle-orm';
 import t from 'tap';
 import { registrations } from '../../../src/db/schema/index.js';
 import { buildContentApp } from '../../../src/content/content-app.js';
-import { apiToken, bearer, browser, buildTestApp, createTenant } from '../../helpers/build-app.js';
-import { fixtureZip, multipartFile } from '../../helpers/fixtures.js';
+import { browser, buildTestApp, createTenant } from '../../helpers/build-app.js';
+import { importPackage, learnerSession } from '../../helpers/player.js';
 
 const ctx = await buildTestApp();
 const content = await buildContentApp(ctx.config, { database: ctx.database });
@@ -23,45 +23,27 @@ const PACKAGES = {
   random: ['scorm2004-3rd-seq-random-test-golf', 'SequencingRandomTest_SCORM20043rdEdition.zip'],
 } as const;
 
-async function importPackage(email: string, which: keyof typeof PACKAGES) {
-  const token = await apiToken(app, email);
-  const [fixture, file] = PACKAGES[which];
-  const body = multipartFile(fixtureZip(fixture, file));
-  const r = await app.inject({ method: 'POST', url: '/api/courses', headers: { ...bearer(token), ...body.headers }, payload: body.payload });
-  if (r.statusCode !== 201) throw new Error(`import failed: ${r.body}`);
-  return r.json().data.course.id as string;
-}
+const importCourse = (email: string, which: keyof typeof PACKAGES) => importPackage(app, email, PACKAGES[which][0], PACKAGES[which][1]);
 
 /** A learner taking one course: opens the player, finishes SCO sessions, asks the player to navigate. */
 async function takeCourse(email: string, courseId: string) {
-  const learner = await browser(app, { email });
-  const started = await learner.post(`/courses/${courseId}/start`, {});
-  const registrationId = (started.headers.location as string).split('/').pop()!;
-  const api = await apiToken(app, email);
+  const session = await learnerSession(app, content, config, email, courseId);
   let token: string | null = null;
-
-  /** Opens the player page; returns the item the sequencer delivered (from the runtime page) and the page. */
-  async function open() {
-    const page = await learner.get(`/player/${registrationId}`);
-    const runtime = new RegExp(`src="${config.contentOrigin}/run/([^"]+)"`).exec(page.body);
-    token = runtime ? runtime[1]! : null;
-    if (!token) return { item: null, html: page.body };
-    const run = await content.inject({ method: 'GET', url: `/run/${token}` });
-    const launch = JSON.parse(/<script type="application\/json" id="launch">(.*?)<\/script>/s.exec(run.body)![1]!);
-    return { item: launch.item as string, html: page.body, cmi: launch.cmi as Record<string, unknown> };
-  }
-  /** The content's final commit (Terminate), with its adl.nav.request. */
-  async function finish(cmi: Record<string, unknown>, navRequest?: string) {
-    const r = await content.inject({ method: 'POST', url: `/r/${token}/commit?final=true`, payload: { runtimeData: { cmi }, navRequest, commitSequence: 99 } });
-    return r.json() as { result: boolean; errorCode: number; sequencing?: string };
-  }
-  async function navigate(request: string, target?: string) {
-    return learner.post(`/player/${registrationId}/navigate`, { request, ...(target ? { target } : {}) });
-  }
-  async function result() {
-    return (await app.inject({ method: 'GET', url: `/api/registrations/${registrationId}`, headers: bearer(api) })).json().data;
-  }
-  return { registrationId, open, finish, navigate, result, learner };
+  return {
+    ...session,
+    /** Opens the player page; the item the sequencer delivered (from the runtime page), its CMI and the page. */
+    async open() {
+      const launch = await session.open();
+      token = launch.token;
+      return launch;
+    },
+    /** The content's final commit (Terminate), with its adl.nav.request. */
+    async finish(cmi: Record<string, unknown>, navRequest?: string) {
+      const r = await session.commit(token!, { runtimeData: { cmi }, navRequest, commitSequence: 99 }, true);
+      return r.json() as { result: boolean; errorCode: number; sequencing?: string };
+    },
+    navigate: (request: string, target?: string) => session.learner.post(`/player/${session.registrationId}/navigate`, { request, ...(target ? { target } : {}) }),
+  };
 }
 
 const passed = { completion_status: 'completed', success_status: 'passed', exit: '' };
@@ -74,7 +56,7 @@ const test = (score: number) => ({
 
 t.test('forced sequential order: an activity opens only after the one before it is satisfied', async (t) => {
   const tenant = await createTenant(app);
-  const course = await takeCourse(tenant.learner.email, await importPackage(tenant.author.email, 'forced'));
+  const course = await takeCourse(tenant.learner.email, await importCourse(tenant.author.email, 'forced'));
   const first = await course.open();
   t.equal(first.item, 'playing_item', 'Start delivers the first activity');
   t.match(first.html, /<span class="toc-disabled" aria-disabled="true">Etiquette<\/span>/, 'the next activity is shown, disabled');
@@ -114,7 +96,7 @@ t.test('forced sequential order: an activity opens only after the one before it 
 
 t.test('post-test rollup: only the post-test decides the course result', async (t) => {
   const tenant = await createTenant(app);
-  const course = await takeCourse(tenant.learner.email, await importPackage(tenant.author.email, 'posttest'));
+  const course = await takeCourse(tenant.learner.email, await importCourse(tenant.author.email, 'posttest'));
   for (const item of ['playing_item', 'etuqiette_item', 'handicapping_item', 'havingfun_item']) {
     t.equal((await course.open()).item, item);
     await course.finish(passed, 'continue');
@@ -127,7 +109,7 @@ t.test('post-test rollup: only the post-test decides the course result', async (
 
 t.test('pre-test or post-test: passing the pre-test completes the course and closes the pre-test', async (t) => {
   const tenant = await createTenant(app);
-  const course = await takeCourse(tenant.learner.email, await importPackage(tenant.author.email, 'preOrPost'));
+  const course = await takeCourse(tenant.learner.email, await importCourse(tenant.author.email, 'preOrPost'));
   const first = await course.open();
   t.equal(first.item, 'pretest_item', 'the pre-test comes first');
   t.notMatch(first.html, /content_wrapper|dummy_item/, 'invisible wrappers are not in the contents');
@@ -141,7 +123,7 @@ t.test('pre-test or post-test: passing the pre-test completes the course and clo
 
 t.test('random test: one test of the bank is delivered, and passing it ends the course', async (t) => {
   const tenant = await createTenant(app);
-  const course = await takeCourse(tenant.learner.email, await importPackage(tenant.author.email, 'random'));
+  const course = await takeCourse(tenant.learner.email, await importCourse(tenant.author.email, 'random'));
   for (const item of ['playing_item', 'etuqiette_item', 'handicapping_item', 'havingfun_item']) {
     t.equal((await course.open()).item, item);
     await course.finish(passed, 'continue');
@@ -157,7 +139,7 @@ t.test('random test: one test of the bank is delivered, and passing it ends the 
 
 t.test('suspend all, then come back: the same activity resumes', async (t) => {
   const tenant = await createTenant(app);
-  const course = await takeCourse(tenant.learner.email, await importPackage(tenant.author.email, 'forced'));
+  const course = await takeCourse(tenant.learner.email, await importCourse(tenant.author.email, 'forced'));
   await course.open();
   await course.finish({ completion_status: 'incomplete', location: '2', exit: 'suspend' });
   const left = await course.navigate('suspendAll');
@@ -169,7 +151,7 @@ t.test('suspend all, then come back: the same activity resumes', async (t) => {
 
 t.test('navigation requests are checked', async (t) => {
   const tenant = await createTenant(app);
-  const courseId = await importPackage(tenant.author.email, 'forced');
+  const courseId = await importCourse(tenant.author.email, 'forced');
   const course = await takeCourse(tenant.learner.email, courseId);
   await course.open();
   t.equal((await course.navigate('teleport')).statusCode, 400, 'an unknown request is a 400');
