@@ -126,10 +126,20 @@ export function seedCmi(standard: Standard, item: Item, learner: Learner, previo
     mode,
     launch_data: item.dataFromLms ?? '',
     completion_threshold: item.completionThreshold ? String(item.completionThreshold.minProgressMeasure) : '',
+    scaled_passing_score: scaledPassingScore(item) === null ? '' : String(scaledPassingScore(item)),
     max_time_allowed: item.maxTimeAllowed ?? '',
     time_limit_action: item.timeLimitAction ?? 'continue,no message',
     total_time: formatDuration2004(resume ? previous!.totalTimeSeconds : 0),
   };
+}
+
+/**
+ * cmi.scaled_passing_score (2004 RTE 4.2.22): the primary objective's minNormalizedMeasure, when the manifest says
+ * the objective is satisfied by measure; otherwise there is none.
+ */
+export function scaledPassingScore(item: Item): number | null {
+  const primary = item.sequencing?.objectives.primaryObjective;
+  return primary?.satisfiedByMeasure ? primary.minNormalizedMeasure : null;
 }
 
 /** What the LMS keeps from a commit: statuses with the LMS-side rules applied, score, time, bookmark. */
@@ -173,7 +183,8 @@ export function summarizeCmi(standard: Standard, cmi: Cmi, item: Item, previousT
   }
   let success = str(get(cmi, 'success_status')) ?? 'unknown';
   const scaled = num(get(cmi, 'score.scaled'));
-  const passing = num(get(cmi, 'scaled_passing_score'));
+  // The manifest's value, not the commit's: cmi.scaled_passing_score is read-only, a request could claim anything.
+  const passing = scaledPassingScore(item);
   // 2004 RTE 4.2.22: with a scaled passing score and a scaled score, the LMS decides success.
   if (passing !== null && scaled !== null) success = scaled >= passing ? 'passed' : 'failed';
   return {

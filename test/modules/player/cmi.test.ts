@@ -1,5 +1,5 @@
 import t from 'tap';
-import type { Item } from '../../../src/modules/courses/manifest/types.js';
+import type { Item, Sequencing } from '../../../src/modules/courses/manifest/types.js';
 import { parseDuration2004, parseTimespan12, rollupCourse, seedCmi, summarizeCmi } from '../../../src/modules/player/cmi.js';
 
 const item = (overrides: Partial<Item> = {}): Item => ({
@@ -31,8 +31,15 @@ t.test('SCORM 2004: completion threshold and scaled passing score are applied by
   const threshold = item({ completionThreshold: { completedByMeasure: true, minProgressMeasure: 0.8, progressWeight: 1 } });
   t.equal(summarizeCmi('scorm2004', { completion_status: 'completed', progress_measure: '0.5' }, threshold, 0).completionStatus, 'incomplete');
   t.equal(summarizeCmi('scorm2004', { completion_status: 'incomplete', progress_measure: '0.9' }, threshold, 0).completionStatus, 'completed');
-  const scored = summarizeCmi('scorm2004', { success_status: 'passed', scaled_passing_score: '0.7', score: { scaled: '0.6' }, total_time: 'PT1M' }, item(), 0);
+  const byMeasure = item({
+    sequencing: { objectives: { primaryObjective: { objectiveID: 'p', satisfiedByMeasure: true, minNormalizedMeasure: 0.7, mapInfo: [] }, objectives: [] } } as unknown as Sequencing,
+  });
+  t.equal(seedCmi('scorm2004', byMeasure, { id: 'u', name: 'U' }, null).scaled_passing_score, '0.7', 'seeded from the primary objective');
+  t.equal(seedCmi('scorm2004', item(), { id: 'u', name: 'U' }, null).scaled_passing_score, '', 'none without satisfiedByMeasure');
+  const scored = summarizeCmi('scorm2004', { success_status: 'passed', score: { scaled: '0.6' }, total_time: 'PT1M' }, byMeasure, 0);
   t.match(scored, { successStatus: 'failed', scoreScaled: 0.6, totalTimeSeconds: 60 });
+  const forged = summarizeCmi('scorm2004', { success_status: 'passed', scaled_passing_score: '0.9', score: { scaled: '0.6' } }, item(), 0);
+  t.equal(forged.successStatus, 'passed', 'a scaled_passing_score in the commit is not believed');
 });
 
 t.test('a suspended attempt resumes with its data; anything else starts fresh', async (t) => {

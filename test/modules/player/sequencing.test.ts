@@ -92,6 +92,10 @@ t.test('forced sequential order: an activity opens only after the one before it 
   t.match(await course.result(), { completionStatus: 'completed', successStatus: 'passed' }, 'rollup: every activity satisfied');
   const [row] = await app.db.select({ state: registrations.sequencingState }).from(registrations).where(eq(registrations.id, course.registrationId));
   t.match(JSON.stringify(row!.state), 'com.scorm.golfsamples.sequencing.forcedsequential.playing_satisfied', 'global objectives are stored with the registration');
+  const admin = await browser(app, { email: tenant.admin.email });
+  const report = (await admin.get(`/registrations/${course.registrationId}`)).body;
+  t.match(report, /<h2>Sequencing<\/h2>/, 'the registration report shows the sequencing state');
+  t.match(report, /<code>com\.scorm\.golfsamples\.sequencing\.forcedsequential\.playing_satisfied<\/code><\/td><td>yes<\/td>/, 'with each global objective');
 });
 
 t.test('post-test rollup: only the post-test decides the course result', async (t) => {

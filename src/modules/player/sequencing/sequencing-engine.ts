@@ -29,6 +29,32 @@ export interface SequencingSnapshot {
   exception: string | null;
   navigation: Navigation;
   root: RootResult;
+  /** For reports: each activity's tracking status, and the global objectives shared between activities. */
+  activities: ActivityStatus[];
+  globalObjectives: GlobalObjective[];
+}
+
+export interface ActivityStatus {
+  id: string;
+  completionStatus: string;
+  successStatus: string;
+  attempts: number;
+  suspended: boolean;
+}
+
+export interface GlobalObjective {
+  id: string;
+  /** null while unknown. */
+  satisfied: boolean | null;
+  measure: number | null;
+}
+
+interface EngineState {
+  sequencing?: {
+    suspendedActivity?: string | null;
+    activityStates?: Record<string, { id: string; completionStatus: string; successStatus: string; attemptCount: number; isSuspended: boolean }>;
+    globalObjectiveMap?: Record<string, { id: string; satisfiedStatus: boolean; satisfiedStatusKnown: boolean; normalizedMeasure: number; normalizedMeasureKnown: boolean }>;
+  };
 }
 
 export interface Navigation {
@@ -93,7 +119,8 @@ function finish(tree: ActivitySettings, run: Run, previous: SequencingSnapshot |
   const navigation = run.navigation ? describeNavigation(run.navigation) : (previous?.navigation ?? emptyNavigation());
   navigation.hidden = hiddenActivities(root);
   const engine = run.api.serializeSequencingState();
-  const suspended = (JSON.parse(engine) as { sequencing?: { suspendedActivity?: string | null } }).sequencing?.suspendedActivity ?? null;
+  const parsed = (JSON.parse(engine) as EngineState).sequencing ?? {};
+  const suspended = parsed.suspendedActivity ?? null;
   const current = run.ended || suspended ? null : (state.currentActivity?.id ?? null);
   return {
     accepted,
@@ -106,6 +133,12 @@ function finish(tree: ActivitySettings, run: Run, previous: SequencingSnapshot |
       exception: run.ended?.exception ?? (accepted ? null : (run.errors.at(-1) ?? null)),
       navigation: current || !run.ended ? navigation : { ...navigation, continue: false, previous: false },
       root: rootResult(root, measuresRollUp(tree)),
+      activities: Object.values(parsed.activityStates ?? {}).map((a) => ({
+        id: a.id, completionStatus: a.completionStatus, successStatus: a.successStatus, attempts: a.attemptCount, suspended: a.isSuspended,
+      })),
+      globalObjectives: Object.values(parsed.globalObjectiveMap ?? {}).map((o) => ({
+        id: o.id, satisfied: o.satisfiedStatusKnown ? o.satisfiedStatus : null, measure: o.normalizedMeasureKnown ? o.normalizedMeasure : null,
+      })),
     },
   };
 }
