@@ -258,11 +258,11 @@ export async function applyCommit(
       terminatedAt: final ? new Date() : null,
     });
     await syncRecords(tx, grant, { courseId: registration!.courseId, attemptId: attempt.id, before: attempt.cmi as Record<string, unknown> }, stored);
+    // 2004: the sequencer's rollup changes only when a SCO's session ends; until then the course keeps its status.
     let root: RootResult | 'unchanged' | null = isSequenced(grant.s) ? 'unchanged' : null;
     let outcome: CommitAnswer['sequencing'];
-    const tree = isSequenced(grant.s) ? activityTreeFor(plan) : null;
+    const tree = sequenced ? activityTreeFor(plan) : null;
     if (tree && locked) {
-      // The SCO's session ended: the sequencer takes its data, rolls up and handles its navigation request.
       const current = locked.sequencingState as SequencingSnapshot | null;
       const next = endScoSession(tree, current, grant.i, stored, navRequest);
       if (next) {
@@ -270,23 +270,11 @@ export async function applyCommit(
         outcome = next.current && next.current !== grant.i ? 'deliver' : next.current ? 'wait' : 'ended';
       }
       root = (next ?? current)?.root ?? 'unchanged';
-    } else if (tree && statusChanged(attempt, summary)) {
-      // Mid-session the course result follows too: the rollup as if the session ended now, on a copy of the
-      // sequencing state that is not kept (the real step happens at Terminate). Only when the SCO's status or
-      // score moved, so ordinary commits (bookmarks, suspend data) never touch the sequencing state.
-      const state = (await q.readSequencingState(tx, { tenantId: grant.t, registrationId: grant.r }))?.sequencingState as SequencingSnapshot | null;
-      root = endScoSession(tree, state, grant.i, stored, null)?.root ?? 'unchanged';
     }
     await recomputeResult(tx, grant.t, grant.r, plan.launchableIds, grant.i, root, { itemIdentifier: grant.i, ...summary });
     return { result: true, errorCode: 0, ...(outcome ? { sequencing: outcome } : {}) };
   });
 }
-
-function statusChanged(before: CmiSummaryLike, after: CmiSummaryLike): boolean {
-  return before.completionStatus !== after.completionStatus || before.successStatus !== after.successStatus || before.scoreScaled !== after.scoreScaled;
-}
-
-type CmiSummaryLike = { completionStatus: string; successStatus: string; scoreScaled: number | null };
 
 /**
  * Keeps the interaction and objective rows in step with the CMI, rewriting them only when the content changed
