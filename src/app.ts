@@ -20,6 +20,8 @@ import homeRoutes from './modules/home/home.routes.js';
 import operatorRoutes from './modules/operator/operator.routes.js';
 import playerRoutes from './modules/player/player.routes.js';
 import reportsRoutes from './modules/player/reports.routes.js';
+import lrsCredentialsRoutes from './modules/xapi/credentials.routes.js';
+import lrsRoutes from './modules/xapi/lrs.routes.js';
 
 export interface BuildOptions {
   /** Use this open database (tests); otherwise open the one the config names and migrate it. */
@@ -54,6 +56,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(coursesRoutes, { config, store });
   await app.register(playerRoutes, { config });
   await app.register(reportsRoutes);
+  await app.register(lrsCredentialsRoutes, { config });
+  await app.register(lrsRoutes, { config, prefix: '/xapi' });
 
   return app;
 }

@@ -40,6 +40,10 @@ export interface Config {
   /** This app's own origin as browsers see it (PUBLIC_URL's origin, else http://HOST:PORT). */
   appOrigin: string;
   uploadMaxBytes: number;
+  /** Largest LRS request body (statements with attachments, documents). */
+  lrsBodyLimitBytes: number;
+  /** LRS requests a minute per key: LRS clients batch and sync, so they get their own, larger budget. */
+  lrsRateLimitPerMinute: number;
   /** SCORM 1.2 cmi.suspend_data limit: the spec says 4,096; real content needs more (lenient default 64,000). */
   scorm12SuspendDataLimit: number;
   import: {
@@ -145,6 +149,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     cookieSecure: bool('COOKIE_SECURE', publicUrl?.startsWith('https:') ?? nodeEnv === 'production'),
     bodyLimitBytes: int('BODY_LIMIT_BYTES', 1024 * 1024, 1024, 1024 * 1024 * 1024),
     rateLimitPerMinute: int('RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000),
+    lrsBodyLimitBytes: int('LRS_BODY_LIMIT_BYTES', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    lrsRateLimitPerMinute: int('LRS_RATE_LIMIT_PER_MINUTE', 30_000, 1, 10_000_000),
     loginMaxFailuresPerMinute: int('LOGIN_MAX_FAILURES_PER_MINUTE', 10, 1, 10_000),
     trustProxy: bool('TRUST_PROXY', false),
     logLevel,

@@ -5,3 +5,4 @@ export * from './audit.js';
 export * from './courses.js';
 export * from './jobs.js';
 export * from './registrations.js';
+export * from './xapi.js';

@@ -1,0 +1,69 @@
+// The LRS page for owners and admins (the endpoint, its keys, create and revoke) and the matching JSON API.
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import type { Config } from '../../config.js';
+import { NotFoundError, ValidationError } from '../../lib/errors.js';
+import { ok } from '../../lib/http.js';
+import { isUuid } from '../../lib/ids.js';
+import * as q from './credentials.queries.js';
+import { createCredential, LRS_SCOPES } from './credentials.service.js';
+
+export default async function lrsCredentialsRoutes(app: FastifyInstance, { config }: { config: Config }) {
+  const adminOnly = { preHandler: app.requireRole('owner', 'admin') };
+  const endpoint = `${config.appOrigin}/xapi`;
+
+  const renderPage = async (tenantId: string, extra: Record<string, unknown> = {}) => ({
+    title: 'Learning Record Store',
+    endpoint,
+    credentials: await q.listCredentials(app.db, { tenantId }),
+    scopes: LRS_SCOPES,
+    form: { scope: 'all' },
+    fields: {},
+    ...extra,
+  });
+
+  app.get('/admin/lrs', adminOnly, async (request, reply) => reply.page('lrs/credentials', await renderPage(request.tenantId())));
+
+  app.post<{ Body: { name?: string; scope?: string } }>('/admin/lrs/credentials', adminOnly, async (request, reply) => {
+    try {
+      const created = await createCredential(app.db, request.user!, request.body ?? {});
+      request.audit('lrs.credential.created', { type: 'lrs_credential', id: created.id }, { name: created.name, scope: created.scope });
+      return reply.page('lrs/credentials', await renderPage(request.tenantId(), { created }));
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      reply.code(422);
+      return reply.page('lrs/credentials', await renderPage(request.tenantId(), { form: request.body ?? {}, fields: error.fields }));
+    }
+  });
+
+  app.post<{ Params: { id: string } }>('/admin/lrs/credentials/:id/revoke', adminOnly, async (request, reply) => {
+    await revoke(request.tenantId(), request.params.id);
+    request.audit('lrs.credential.revoked', { type: 'lrs_credential', id: request.params.id });
+    return reply.page('lrs/credentials', await renderPage(request.tenantId(), { notice: 'The key was revoked: it no longer opens the LRS.' }));
+  });
+
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
+  api.get('/api/lrs/credentials', adminOnly, async (request, reply) => ok(reply, { endpoint, items: await q.listCredentials(app.db, { tenantId: request.tenantId() }) }));
+
+  api.post('/api/lrs/credentials', {
+    ...adminOnly,
+    schema: { body: Type.Object({ name: Type.Optional(Type.String({ maxLength: 200 })), scope: Type.Optional(Type.String({ maxLength: 40 })) }) },
+  }, async (request, reply) => {
+    const body = request.body ?? {};
+    const created = await createCredential(app.db, request.user!, { name: body.name ?? 'API client', scope: body.scope ?? 'all' });
+    request.audit('lrs.credential.created', { type: 'lrs_credential', id: created.id }, { name: created.name, scope: created.scope });
+    return ok(reply, { ...created, endpoint }, 201);
+  });
+
+  api.delete('/api/lrs/credentials/:id', { ...adminOnly, schema: { params: Type.Object({ id: Type.String({ maxLength: 64 }) }) } }, async (request, reply) => {
+    await revoke(request.tenantId(), request.params.id);
+    request.audit('lrs.credential.revoked', { type: 'lrs_credential', id: request.params.id });
+    return reply.code(204).send();
+  });
+
+  async function revoke(tenantId: string, id: string) {
+    const revoked = isUuid(id) ? await q.revokeCredential(app.db, { tenantId, id }) : null;
+    if (!revoked) throw new NotFoundError('No such active key.');
+  }
+}

@@ -1,0 +1,281 @@
+// The Learning Record Store at /xapi, in its own scope: raw bodies (the LRS parses them itself, so every bad body
+// gets an xAPI answer), CORS for browser clients, the X-Experience-API-Version header both ways, Basic
+// credentials per tenant, and its own JSON errors. Resources: /about and /statements (Communication 2.1, 2.8).
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Config } from '../../config.js';
+import { isUuid } from '../../lib/ids.js';
+import { authenticateBasic, canRead, canWrite, type LrsClient } from './credentials.service.js';
+import { isTimestamp, validateActor, StatementError, type XapiVersion } from './statement-validation.js';
+import * as q from './statements.queries.js';
+import { agentKeyOf, formatStatement, storeStatements, type StatementFormat } from './statements.service.js';
+import { XapiError } from './xapi-errors.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    lrsClient: LrsClient | null;
+    xapiVersion: XapiVersion;
+  }
+}
+
+const MAX_PAGE = 500;
+const CORS_HEADERS = {
+  'Access-Control-Allow-Origin': '*',
+  'Access-Control-Allow-Methods': 'GET, HEAD, PUT, POST, DELETE, OPTIONS',
+  'Access-Control-Allow-Headers': 'Authorization, Content-Type, X-Experience-API-Version, If-Match, If-None-Match, Accept-Language',
+  'Access-Control-Expose-Headers': 'ETag, Last-Modified, X-Experience-API-Version, X-Experience-API-Consistent-Through, Content-Type',
+};
+
+/** Versions a client may ask for, and the version the LRS then speaks (Communication 3.3). */
+function negotiate(header: string | undefined): XapiVersion | null {
+  if (!header) return null;
+  if (/^2\.0(\.\d+)?$/.test(header)) return '2.0.0';
+  if (/^1\.0(\.[0-3])?$/.test(header)) return '1.0.3';
+  return null;
+}
+
+export default async function lrsRoutes(lrs: FastifyInstance, { config }: { config: Config }) {
+  // The LRS reads bodies itself: JSON statements, JSON or binary documents, multipart/mixed attachments.
+  lrs.removeAllContentTypeParsers();
+  lrs.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.lrsBodyLimitBytes }, (_request, body, done) => done(null, body));
+  // LRS clients batch and sync: a budget per key (its Basic header), larger than the app's per-IP one. Set on each
+  // route (the rate-limit plugin reads route config before this scope's own onRoute hooks would run).
+  const limited = { config: { rateLimit: { max: config.lrsRateLimitPerMinute, timeWindow: '1 minute', keyGenerator: lrsRateKey } } };
+  lrs.decorateRequest('lrsClient', null);
+  lrs.decorateRequest('xapiVersion', '2.0.0');
+
+  lrs.addHook('onRequest', async (request, reply) => {
+    reply.headers(CORS_HEADERS);
+    if (request.method === 'OPTIONS') return;
+    const path = request.url.split('?')[0]!;
+    const version = negotiate(request.headers['x-experience-api-version'] as string | undefined);
+    reply.header('X-Experience-API-Version', version ?? '2.0.0');
+    if (path === '/xapi/about') return;
+    if (!version) {
+      throw new XapiError(400, request.headers['x-experience-api-version']
+        ? `X-Experience-API-Version "${String(request.headers['x-experience-api-version'])}" is not supported: use 2.0.0 or 1.0.3.`
+        : 'The X-Experience-API-Version header is required (2.0.0 or 1.0.3).');
+    }
+    request.xapiVersion = version;
+    request.lrsClient = await authenticateBasic(lrs.db, request.headers.authorization);
+    if (!request.lrsClient) {
+      reply.header('WWW-Authenticate', 'Basic realm="Sun-SCORM LRS"');
+      throw new XapiError(401, 'Send this organisation\'s LRS key and secret with HTTP Basic authentication.');
+    }
+  });
+
+  lrs.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
+    if (error instanceof XapiError) return reply.code(error.statusCode).send({ error: error.message });
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.code(413).send({ error: 'The request body is too large for this LRS.' });
+    if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) return reply.code(error.statusCode).send({ error: error.message });
+    request.log.error({ err: error }, 'LRS request failed');
+    return reply.code(500).send({ error: 'The LRS could not complete this request.' });
+  });
+  lrs.setNotFoundHandler((request, reply) => reply.code(404).send({ error: `No LRS resource at ${request.url.split('?')[0]}.` }));
+
+  lrs.options('/*', limited, async (_request, reply) => reply.code(204).send());
+
+  lrs.get('/about', limited, async () => ({ version: ['2.0.0', '1.0.3'], extensions: {} }));
+
+  // ---- statements (Communication 2.1) ----
+
+  // Every statements response says up to when results are complete; ours are, up to now (writes commit first).
+  const consistentThrough = (reply: FastifyReply) => reply.header('X-Experience-API-Consistent-Through', new Date().toISOString());
+
+  lrs.put<{ Querystring: Record<string, string> }>('/statements', limited, async (request, reply) => {
+    consistentThrough(reply);
+    requireWrite(request);
+    onlyParams(request.query, ['statementId']);
+    const id = request.query.statementId;
+    if (!isUuid(id)) throw new XapiError(400, 'PUT /statements needs a statementId query parameter holding a UUID.');
+    const statement = readJson(request.body, request.headers['content-type']);
+    if (!statement || typeof statement !== 'object' || Array.isArray(statement)) throw new XapiError(400, 'PUT /statements takes one statement (a JSON object).');
+    const body = statement as Record<string, unknown>;
+    if (body.id !== undefined && String(body.id).toLowerCase() !== id.toLowerCase()) throw new XapiError(400, 'The statement\'s id differs from the statementId parameter.');
+    await storeStatements(lrs.db, request.lrsClient!, request.xapiVersion, config.appOrigin, [{ ...body, id: id.toLowerCase() }]);
+    return reply.code(204).send();
+  });
+
+  lrs.post<{ Querystring: Record<string, string> }>('/statements', limited, async (request, reply) => {
+    consistentThrough(reply);
+    requireWrite(request);
+    onlyParams(request.query, []);
+    const body = readJson(request.body, request.headers['content-type']);
+    const list = Array.isArray(body) ? body : [body];
+    if (!body || typeof body !== 'object') throw new XapiError(400, 'POST /statements takes a statement or an array of statements.');
+    return reply.code(200).send(await storeStatements(lrs.db, request.lrsClient!, request.xapiVersion, config.appOrigin, list));
+  });
+
+  lrs.get<{ Querystring: Record<string, string> }>('/statements', limited, async (request, reply) => {
+    consistentThrough(reply);
+    requireRead(request);
+    const query = request.query;
+    // `more` links (Communication 2.1.3) come back here: the filter and position travel in the link (the tenant
+    // comes from the credentials, so a link is useless to another tenant).
+    if (query.more !== undefined) {
+      onlyParams(query, ['more']);
+      return nextPage(request, query.more);
+    }
+    onlyParams(query, ['statementId', 'voidedStatementId', 'agent', 'verb', 'activity', 'registration', 'related_activities', 'related_agents', 'since', 'until', 'limit', 'format', 'attachments', 'ascending']);
+    const format = parseFormat(query.format);
+    const languages = acceptLanguages(request.headers['accept-language']);
+    if (query.statementId !== undefined || query.voidedStatementId !== undefined) {
+      const extra = Object.keys(query).filter((k) => !['statementId', 'voidedStatementId', 'format', 'attachments'].includes(k));
+      if (extra.length || (query.statementId !== undefined && query.voidedStatementId !== undefined)) {
+        throw new XapiError(400, 'statementId and voidedStatementId go alone (with format and attachments at most).');
+      }
+      const voided = query.voidedStatementId !== undefined;
+      const id = (voided ? query.voidedStatementId : query.statementId)!;
+      if (!isUuid(id)) throw new XapiError(400, `${voided ? 'voidedStatementId' : 'statementId'} must be a UUID.`);
+      const row = await q.findStatement(lrs.db, { tenantId: request.lrsClient!.tenantId, id: id.toLowerCase(), voided });
+      if (!row) throw new XapiError(404, voided ? 'No voided statement with that id.' : 'No statement with that id (a voided one is found with voidedStatementId).');
+      reply.header('Last-Modified', new Date(String(row.statement.stored)).toUTCString());
+      return formatStatement(row.statement, format, languages);
+    }
+    const filter = parseFilter(query);
+    const limit = parseLimit(query.limit);
+    const ceiling = await q.maxSeq(lrs.db, request.lrsClient!.tenantId);
+    return page(request, filter, { limit, ceiling, format, languages });
+  });
+
+  function nextPage(request: FastifyRequest, token: string) {
+    let more: MoreToken;
+    try {
+      more = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as MoreToken;
+    } catch {
+      throw new XapiError(400, 'This more link is not valid.');
+    }
+    const filter: q.StatementFilter = { ...more.f, since: more.f.since ? new Date(more.f.since) : undefined, until: more.f.until ? new Date(more.f.until) : undefined };
+    return page(request, filter, { limit: more.l, ceiling: more.c, after: more.a, format: more.fm, languages: acceptLanguages(request.headers['accept-language']) });
+  }
+
+  async function page(
+    request: FastifyRequest,
+    filter: q.StatementFilter,
+    { limit, ceiling, after, format, languages }: { limit: number; ceiling: number; after?: number; format: StatementFormat; languages: string[] },
+  ) {
+    const rows = await q.queryStatements(lrs.db, request.lrsClient!.tenantId, filter, { limit: limit + 1, after, ceiling });
+    const shown = rows.slice(0, limit);
+    let more = '';
+    if (rows.length > limit) {
+      const token: MoreToken = {
+        f: { ...filter, since: filter.since?.toISOString(), until: filter.until?.toISOString() } as MoreToken['f'],
+        l: limit, c: ceiling, a: shown.at(-1)!.seq, fm: format,
+      };
+      more = `/xapi/statements?more=${Buffer.from(JSON.stringify(token)).toString('base64url')}`;
+    }
+    return { statements: shown.map((r) => formatStatement(r.statement, format, languages)), more };
+  }
+}
+
+function lrsRateKey(request: FastifyRequest): string {
+  const basic = /^Basic\s+([A-Za-z0-9+/=]+)/i.exec(request.headers.authorization ?? '')?.[1];
+  const key = basic ? Buffer.from(basic, 'base64').toString('utf8').split(':')[0] : null;
+  return key ? `lrs:${key.slice(0, 100)}` : `lrs-ip:${request.ip}`;
+}
+
+interface MoreToken {
+  f: Omit<q.StatementFilter, 'since' | 'until'> & { since?: string; until?: string };
+  l: number;
+  c: number;
+  a: number;
+  fm: StatementFormat;
+}
+
+function requireWrite(request: FastifyRequest) {
+  if (!canWrite(request.lrsClient!, 'statements')) throw new XapiError(403, 'This key may not write statements.');
+}
+
+function requireRead(request: FastifyRequest) {
+  if (!canRead(request.lrsClient!, 'statements')) throw new XapiError(403, 'This key may not read statements.');
+}
+
+/** Unknown (or wrongly cased) query parameters are an error (Communication 1.3). */
+function onlyParams(query: Record<string, unknown>, allowed: string[]) {
+  for (const key of Object.keys(query)) if (!allowed.includes(key)) throw new XapiError(400, `Unknown query parameter "${key}" (names are case-sensitive).`);
+}
+
+function readJson(body: unknown, contentType: string | undefined): unknown {
+  if (!Buffer.isBuffer(body) || body.length === 0) throw new XapiError(400, 'The request has no body.');
+  if (contentType && !/^application\/json\b/i.test(contentType)) {
+    if (/^multipart\/mixed/i.test(contentType)) throw new XapiError(400, 'Statements with attachments (multipart/mixed) are not accepted yet.');
+    throw new XapiError(400, `Statements are sent as application/json, not ${contentType}.`);
+  }
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new XapiError(400, 'The body is not valid JSON.');
+  }
+}
+
+function parseFormat(value: string | undefined): StatementFormat {
+  if (value === undefined) return 'exact';
+  if (value === 'exact' || value === 'ids' || value === 'canonical') return value;
+  throw new XapiError(400, 'format must be exact, ids or canonical.');
+}
+
+function parseBool(value: string | undefined, name: string): boolean {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  throw new XapiError(400, `${name} must be true or false.`);
+}
+
+function parseLimit(value: string | undefined): number {
+  if (value === undefined) return MAX_PAGE;
+  if (!/^\d+$/.test(value)) throw new XapiError(400, 'limit must be a whole number.');
+  const n = Number(value);
+  return n === 0 || n > MAX_PAGE ? MAX_PAGE : n;
+}
+
+function parseFilter(query: Record<string, string>): q.StatementFilter {
+  const filter: q.StatementFilter = {
+    relatedAgents: parseBool(query.related_agents, 'related_agents'),
+    relatedActivities: parseBool(query.related_activities, 'related_activities'),
+    ascending: parseBool(query.ascending, 'ascending'),
+  };
+  parseBool(query.attachments, 'attachments');
+  if (query.agent !== undefined) {
+    let agent: unknown;
+    try {
+      agent = JSON.parse(query.agent);
+      validateActor(agent, 'agent');
+    } catch (error) {
+      throw new XapiError(400, error instanceof StatementError ? error.message : 'agent must be an Agent or identified Group in JSON.');
+    }
+    const key = agentKeyOf(agent as Record<string, unknown>);
+    if (!key) throw new XapiError(400, 'agent must be an Agent or an identified Group.');
+    filter.agentKey = key;
+  }
+  if (query.verb !== undefined) filter.verbId = iriParam(query.verb, 'verb');
+  if (query.activity !== undefined) filter.activityId = iriParam(query.activity, 'activity');
+  if (query.registration !== undefined) {
+    if (!isUuid(query.registration)) throw new XapiError(400, 'registration must be a UUID.');
+    filter.registration = query.registration.toLowerCase();
+  }
+  if (query.since !== undefined) filter.since = timestampParam(query.since, 'since');
+  if (query.until !== undefined) filter.until = timestampParam(query.until, 'until');
+  return filter;
+}
+
+function iriParam(value: string, name: string): string {
+  if (!/^[a-z][a-z0-9+.-]*:\S*$/i.test(value)) throw new XapiError(400, `${name} must be an IRI.`);
+  return value;
+}
+
+function timestampParam(value: string, name: string): Date {
+  if (!isTimestamp(value)) throw new XapiError(400, `${name} must be an ISO 8601 timestamp with a time zone.`);
+  return new Date(value);
+}
+
+function acceptLanguages(header: string | undefined): string[] {
+  if (!header) return [];
+  return header
+    .split(',')
+    .map((part) => {
+      const [tag, ...params] = part.trim().split(';');
+      const weight = params.map((p) => /^q=([\d.]+)$/.exec(p.trim())?.[1]).find(Boolean);
+      return { tag: tag!.trim(), q: weight ? Number(weight) : 1 };
+    })
+    .filter((l) => l.tag && l.tag !== '*' && l.q > 0)
+    .sort((a, b) => b.q - a.q)
+    .map((l) => l.tag);
+}

@@ -1,0 +1,131 @@
+// SQL for statements. Every function takes the tenant id; every index starts with it. Queries page by `seq` (a
+// key range, never OFFSET) and hide voided statements.
+import { and, asc, desc, eq, gt, inArray, lt, lte, sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import { xapiActivities, xapiStatementActivities, xapiStatementAgents, xapiStatements } from '../../db/schema/index.js';
+
+export interface NewStatement {
+  id: string;
+  stored: Date;
+  timestamp: Date;
+  verbId: string;
+  voidsId: string | null;
+  registration: string | null;
+  statement: Record<string, unknown>;
+  attachmentHashes: string[];
+  agents: { key: string; direct: boolean }[];
+  activities: { id: string; direct: boolean; definition?: Record<string, unknown> }[];
+}
+
+export async function findStatementsByIds(db: Db, { tenantId, ids }: { tenantId: string; ids: string[] }) {
+  if (!ids.length) return [];
+  return db
+    .select({ id: xapiStatements.id, verbId: xapiStatements.verbId, voided: xapiStatements.voided, statement: xapiStatements.statement })
+    .from(xapiStatements)
+    .where(and(eq(xapiStatements.tenantId, tenantId), inArray(xapiStatements.id, ids)));
+}
+
+/** Inserts statements with their agent and activity links, in the caller's transaction. */
+export async function insertStatements(db: Db, tenantId: string, rows: NewStatement[]) {
+  if (!rows.length) return;
+  const inserted = await db
+    .insert(xapiStatements)
+    .values(rows.map((r) => ({
+      tenantId, id: r.id, stored: r.stored, timestamp: r.timestamp, verbId: r.verbId, voidsId: r.voidsId,
+      registration: r.registration, statement: r.statement, attachmentHashes: r.attachmentHashes,
+    })))
+    .returning({ id: xapiStatements.id, seq: xapiStatements.seq });
+  const seqOf = new Map(inserted.map((r) => [r.id, r.seq]));
+  const agents = rows.flatMap((r) => r.agents.map((a) => ({ tenantId, statementSeq: seqOf.get(r.id)!, agentKey: a.key, direct: a.direct })));
+  const activities = rows.flatMap((r) => r.activities.map((a) => ({ tenantId, statementSeq: seqOf.get(r.id)!, activityId: a.id, direct: a.direct })));
+  if (agents.length) await db.insert(xapiStatementAgents).values(agents).onConflictDoNothing();
+  if (activities.length) await db.insert(xapiStatementActivities).values(activities).onConflictDoNothing();
+}
+
+/** Marks statements voided (only ones that are not voiding statements themselves). */
+export async function voidStatements(db: Db, { tenantId, ids }: { tenantId: string; ids: string[] }) {
+  if (!ids.length) return;
+  await db.update(xapiStatements).set({ voided: true }).where(and(eq(xapiStatements.tenantId, tenantId), inArray(xapiStatements.id, ids)));
+}
+
+/** Keeps the latest definition of each activity statements describe (for GET /activities). */
+export async function upsertActivityDefinitions(db: Db, tenantId: string, definitions: { id: string; definition: Record<string, unknown> }[]) {
+  if (!definitions.length) return;
+  await db
+    .insert(xapiActivities)
+    .values(definitions.map((d) => ({ tenantId, activityId: d.id, definition: d.definition })))
+    .onConflictDoUpdate({
+      target: [xapiActivities.tenantId, xapiActivities.activityId],
+      // Merge, new values winning: a statement that only names the activity does not erase its description.
+      set: { definition: sql`coalesce(${xapiActivities.definition}, '{}'::jsonb) || excluded.definition`, updatedAt: sql`now()` },
+    });
+}
+
+export async function findActivity(db: Db, { tenantId, activityId }: { tenantId: string; activityId: string }) {
+  const [row] = await db
+    .select({ definition: xapiActivities.definition })
+    .from(xapiActivities)
+    .where(and(eq(xapiActivities.tenantId, tenantId), eq(xapiActivities.activityId, activityId)));
+  return row ?? null;
+}
+
+/** One statement by id: `voided` says which of statementId (not voided) or voidedStatementId (voided) applies. */
+export async function findStatement(db: Db, { tenantId, id, voided }: { tenantId: string; id: string; voided: boolean }) {
+  const [row] = await db
+    .select({ statement: xapiStatements.statement, attachmentHashes: xapiStatements.attachmentHashes })
+    .from(xapiStatements)
+    .where(and(eq(xapiStatements.tenantId, tenantId), eq(xapiStatements.id, id), eq(xapiStatements.voided, voided)));
+  return row ?? null;
+}
+
+export interface StatementFilter {
+  agentKey?: string;
+  relatedAgents?: boolean;
+  verbId?: string;
+  activityId?: string;
+  relatedActivities?: boolean;
+  registration?: string;
+  since?: Date;
+  until?: Date;
+  ascending?: boolean;
+}
+
+/**
+ * A page of statements matching the filter, in storage order. `after` is the last seq already returned and
+ * `ceiling` the highest seq that existed when the first page was asked for, so later pages neither repeat nor
+ * pick up statements stored since.
+ */
+export async function queryStatements(
+  db: Db,
+  tenantId: string,
+  filter: StatementFilter,
+  { limit, after, ceiling }: { limit: number; after?: number; ceiling?: number },
+) {
+  const s = xapiStatements;
+  const conditions: SQL[] = [eq(s.tenantId, tenantId), eq(s.voided, false)];
+  if (filter.verbId) conditions.push(eq(s.verbId, filter.verbId));
+  if (filter.registration) conditions.push(eq(s.registration, filter.registration));
+  if (filter.since) conditions.push(gt(s.stored, filter.since));
+  if (filter.until) conditions.push(lte(s.stored, filter.until));
+  if (ceiling !== undefined) conditions.push(lte(s.seq, ceiling));
+  if (after !== undefined) conditions.push(filter.ascending ? gt(s.seq, after) : lt(s.seq, after));
+  if (filter.agentKey) {
+    const a = xapiStatementAgents;
+    conditions.push(sql`exists (select 1 from ${a} where ${a.tenantId} = ${s.tenantId} and ${a.agentKey} = ${filter.agentKey} and ${a.statementSeq} = ${s.seq}${filter.relatedAgents ? sql`` : sql` and ${a.direct}`})`);
+  }
+  if (filter.activityId) {
+    const a = xapiStatementActivities;
+    conditions.push(sql`exists (select 1 from ${a} where ${a.tenantId} = ${s.tenantId} and ${a.activityId} = ${filter.activityId} and ${a.statementSeq} = ${s.seq}${filter.relatedActivities ? sql`` : sql` and ${a.direct}`})`);
+  }
+  return db
+    .select({ seq: s.seq, statement: s.statement, attachmentHashes: s.attachmentHashes })
+    .from(s)
+    .where(and(...conditions))
+    .orderBy(filter.ascending ? asc(s.seq) : desc(s.seq))
+    .limit(limit);
+}
+
+export async function maxSeq(db: Db, tenantId: string): Promise<number> {
+  const [row] = await db.select({ max: sql<number | null>`max(${xapiStatements.seq})` }).from(xapiStatements).where(eq(xapiStatements.tenantId, tenantId));
+  return Number(row?.max ?? 0);
+}

@@ -1,0 +1,168 @@
+// Statement rules (xAPI Communication 2.1, Data 2.4): storing a batch all-or-nothing, ids and conflicts, voiding,
+// the properties the LRS sets, single and filtered reads with `more` paging, and the ids/exact/canonical formats.
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../../db/client.js';
+import { agentKey, identifiedOnly, statementActivities, statementAgents } from './agents.js';
+import type { LrsClient } from './credentials.service.js';
+import { StatementError, validateStatement, VOIDED_VERB, type XapiVersion } from './statement-validation.js';
+import * as q from './statements.queries.js';
+import { XapiError } from './xapi-errors.js';
+
+type Json = Record<string, unknown>;
+
+/** The authority the LRS records for a client: an Agent whose account is the credential, on this LRS. */
+export function authorityOf(client: LrsClient, lrsOrigin: string): Json {
+  return { objectType: 'Agent', name: 'Sun-SCORM LRS client', account: { homePage: lrsOrigin, name: client.credentialId } };
+}
+
+/**
+ * Stores statements (one request = one batch: any invalid statement, conflict or bad voiding rejects all, and
+ * nothing is stored). Returns their ids in order. A statement whose id is already stored with the same content
+ * is accepted again and not duplicated (Communication 2.1.2 / 2.1.3).
+ */
+export async function storeStatements(db: Db, client: LrsClient, version: XapiVersion, lrsOrigin: string, received: unknown[]): Promise<string[]> {
+  received.forEach((s, i) => {
+    try {
+      validateStatement(s, version, received.length > 1 ? `statements[${i}]` : 'statement');
+    } catch (error) {
+      if (error instanceof StatementError) throw new XapiError(400, error.message);
+      throw error;
+    }
+  });
+  const stored = new Date();
+  const authority = authorityOf(client, lrsOrigin);
+  const statements = (received as Json[]).map((s) => prepare(s, { stored, authority, version }));
+  const ids = statements.map((s) => s.id as string);
+  if (new Set(ids).size !== ids.length) throw new XapiError(400, 'Two statements in this request have the same id.');
+
+  await db.transaction(async (tx) => {
+    const existing = new Map((await q.findStatementsByIds(tx, { tenantId: client.tenantId, ids })).map((row) => [row.id, row]));
+    const fresh = statements.filter((s) => {
+      const before = existing.get(s.id as string);
+      if (!before) return true;
+      if (!sameStatement(before.statement, s)) throw new XapiError(409, `A different statement with id ${String(s.id)} is already stored.`);
+      return false;
+    });
+
+    // Voiding (Data 2.4.8): the target may be stored already or in this batch, and must not be a voiding statement.
+    const voidTargets = fresh.filter((s) => (s.verb as Json).id === VOIDED_VERB).map((s) => (s.object as Json).id as string);
+    if (voidTargets.length) {
+      const targets = await q.findStatementsByIds(tx, { tenantId: client.tenantId, ids: voidTargets });
+      const batchVoiding = new Set(fresh.filter((s) => (s.verb as Json).id === VOIDED_VERB).map((s) => s.id as string));
+      for (const target of voidTargets) {
+        const stored = targets.find((t) => t.id === target);
+        if ((stored && stored.verbId === VOIDED_VERB) || batchVoiding.has(target)) throw new XapiError(400, `Statement ${target} is itself a voiding statement and cannot be voided.`);
+      }
+      await q.voidStatements(tx, { tenantId: client.tenantId, ids: voidTargets });
+    }
+
+    await q.insertStatements(tx, client.tenantId, fresh.map((s) => toRow(s)));
+    const definitions = new Map<string, Json>();
+    for (const s of fresh) for (const a of statementActivities(s)) if (a.definition) definitions.set(a.id, { ...(definitions.get(a.id) ?? {}), ...a.definition });
+    await q.upsertActivityDefinitions(tx, client.tenantId, [...definitions].map(([id, definition]) => ({ id, definition })));
+  });
+  return ids;
+}
+
+/** The properties the LRS sets (Data 2.4.1, 2.4.7-2.4.10): id, stored, authority, version, and a UTC timestamp. */
+function prepare(s: Json, { stored, authority, version }: { stored: Date; authority: Json; version: XapiVersion }): Json {
+  const timestamp = typeof s.timestamp === 'string' ? new Date(s.timestamp).toISOString() : stored.toISOString();
+  return {
+    ...s,
+    id: typeof s.id === 'string' ? s.id.toLowerCase() : randomUUID(),
+    timestamp,
+    stored: stored.toISOString(),
+    authority,
+    version: typeof s.version === 'string' ? s.version : version === '2.0.0' ? '2.0.0' : '1.0.0',
+  };
+}
+
+function toRow(s: Json): q.NewStatement {
+  const object = s.object as Json;
+  const registration = ((s.context as Json | undefined)?.registration as string | undefined) ?? null;
+  return {
+    id: s.id as string,
+    stored: new Date(s.stored as string),
+    timestamp: new Date(s.timestamp as string),
+    verbId: (s.verb as Json).id as string,
+    voidsId: (s.verb as Json).id === VOIDED_VERB ? (object.id as string) : null,
+    registration: registration?.toLowerCase() ?? null,
+    statement: s,
+    attachmentHashes: ((s.attachments as Json[] | undefined) ?? []).filter((a) => !a.fileUrl).map((a) => String(a.sha2)),
+    agents: statementAgents(s),
+    activities: statementActivities(s),
+  };
+}
+
+/** Statement comparison (Data 2.4 "Statement Comparison Requirements"): what the LRS sets does not count. */
+function sameStatement(a: Json, b: Json): boolean {
+  const strip = (s: Json) => {
+    const { authority: _a, stored: _s, version: _v, timestamp, ...rest } = s;
+    return { ...rest, timestamp: typeof timestamp === 'string' ? new Date(timestamp).getTime() : null };
+  };
+  return canonical(strip(a)) === canonical(strip(b));
+}
+
+function canonical(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value ?? null);
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Json)[k])}`).join(',')}}`;
+}
+
+// ---- reading ----
+
+export type StatementFormat = 'exact' | 'ids' | 'canonical';
+
+/** Renders a stored statement in the requested format (Communication 2.1.3 `format`). */
+export function formatStatement(statement: Json, format: StatementFormat, languages: string[]): Json {
+  if (format === 'exact') return statement;
+  if (format === 'ids') return idsOnly(statement);
+  return canonicalLanguage(statement, languages);
+}
+
+function idsOnly(s: Json): Json {
+  const out: Json = { ...s };
+  out.actor = identifiedOnly(s.actor as Json);
+  out.verb = { id: (s.verb as Json).id };
+  const object = s.object as Json;
+  const type = object.objectType ?? 'Activity';
+  if (type === 'Activity') out.object = { ...(object.objectType ? { objectType: 'Activity' } : {}), id: object.id };
+  else if (type === 'Agent' || type === 'Group') out.object = identifiedOnly(object);
+  else if (type === 'SubStatement') out.object = idsOnly(object);
+  if (s.authority) out.authority = identifiedOnly(s.authority as Json);
+  const context = s.context as Json | undefined;
+  if (context) {
+    const c: Json = { ...context };
+    if (context.instructor) c.instructor = identifiedOnly(context.instructor as Json);
+    if (context.team) c.team = identifiedOnly(context.team as Json);
+    if (context.contextActivities) {
+      c.contextActivities = Object.fromEntries(
+        Object.entries(context.contextActivities as Json).map(([k, list]) => [k, (Array.isArray(list) ? list : [list]).map((a) => ({ id: (a as Json).id }))]),
+      );
+    }
+    out.context = c;
+  }
+  return out;
+}
+
+/** Keeps one language in each language map: the best match for Accept-Language, else the first. */
+function canonicalLanguage(value: unknown, languages: string[], key?: string): Json {
+  const mapKeys = new Set(['display', 'name', 'description']);
+  const walk = (node: unknown, name?: string): unknown => {
+    if (Array.isArray(node)) return node.map((n) => walk(n));
+    if (!node || typeof node !== 'object') return node;
+    const obj = node as Json;
+    if (name && mapKeys.has(name) && Object.values(obj).every((v) => typeof v === 'string')) {
+      const tags = Object.keys(obj);
+      const chosen = languages.map((l) => tags.find((t) => t.toLowerCase() === l.toLowerCase()) ?? tags.find((t) => t.toLowerCase().split('-')[0] === l.toLowerCase().split('-')[0])).find(Boolean) ?? tags[0];
+      return chosen ? { [chosen]: obj[chosen] } : {};
+    }
+    // Extensions hold anyone's JSON: left exactly as sent.
+    return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, k === 'extensions' ? v : walk(v, k)]));
+  };
+  return walk(value, key) as Json;
+}
+
+export function agentKeyOf(agent: Json): string | null {
+  return agentKey(agent);
+}
