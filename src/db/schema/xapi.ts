@@ -54,6 +54,11 @@ export const xapiStatements = pgTable(
     voided: boolean('voided').notNull().default(false),
     /** For a voiding statement: the id of the statement it voids. */
     voidsId: uuid('voids_id'),
+    /**
+     * The statement this one's object refers to (StatementRef), voiding or not: a query's filters also match a
+     * statement whose target matches them (Communication 2.1.3).
+     */
+    targetId: uuid('target_id'),
     registration: uuid('registration'),
     /** The statement as the LRS returns it with format=exact. */
     statement: jsonb('statement').$type<Record<string, unknown>>().notNull(),
@@ -66,6 +71,7 @@ export const xapiStatements = pgTable(
     index('xapi_statements_tenant_verb_seq_idx').on(t.tenantId, t.verbId, t.seq),
     index('xapi_statements_tenant_registration_seq_idx').on(t.tenantId, t.registration, t.seq).where(sql`${t.registration} is not null`),
     index('xapi_statements_tenant_stored_idx').on(t.tenantId, t.stored),
+    index('xapi_statements_tenant_target_idx').on(t.tenantId, t.targetId).where(sql`${t.targetId} is not null`),
   ],
 );
 

@@ -4,6 +4,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.js';
 import { isUuid } from '../../lib/ids.js';
+import documentRoutes from './documents.routes.js';
 import { authenticateBasic, canRead, canWrite, type LrsClient } from './credentials.service.js';
 import { isTimestamp, validateActor, StatementError, type XapiVersion } from './statement-validation.js';
 import * as q from './statements.queries.js';
@@ -75,6 +76,8 @@ export default async function lrsRoutes(lrs: FastifyInstance, { config }: { conf
   lrs.options('/*', limited, async (_request, reply) => reply.code(204).send());
 
   lrs.get('/about', limited, async () => ({ version: ['2.0.0', '1.0.3'], extensions: {} }));
+
+  await lrs.register(documentRoutes, { limited });
 
   // ---- statements (Communication 2.1) ----
 

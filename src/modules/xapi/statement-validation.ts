@@ -20,12 +20,32 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-
 const IRI = /^[a-z][a-z0-9+.-]*:[^\s]*$/i;
 const MBOX = /^mailto:[^@\s]+@[^@\s]+$/i;
 const SHA1 = /^[0-9a-f]{40}$/i;
-/** RFC 5646 language tag, the common shapes (language[-script][-region][-variant]*[-extension]*[-privateuse]). */
-const LANGUAGE_TAG = /^(?:(?:[a-z]{2,3}(?:-[a-z]{3}){0,3}|[a-z]{4,8})(?:-[a-z]{4})?(?:-(?:[a-z]{2}|\d{3}))?(?:-(?:[a-z\d]{5,8}|\d[a-z\d]{3}))*(?:-[\da-wy-z](?:-[a-z\d]{2,8})+)*(?:-x(?:-[a-z\d]{1,8})+)?|x(?:-[a-z\d]{1,8})+|[a-z]{1,3}-[a-z\d-]+)$/i;
+/** RFC 5646 language tag: language[-extlang][-script][-region][-variant]*[-extension]*[-privateuse], or private use. */
+const LANGUAGE_TAG = /^(?:(?:[a-z]{2,3}(?:-[a-z]{3}){0,3}|[a-z]{4,8})(?:-[a-z]{4})?(?:-(?:[a-z]{2}|\d{3}))?(?:-(?:[a-z\d]{5,8}|\d[a-z\d]{3}))*(?:-[\da-wy-z](?:-[a-z\d]{2,8})+)*(?:-x(?:-[a-z\d]{1,8})+)?|x(?:-[a-z\d]{1,8})+)$/i;
+/** RFC 5646 2.2.9 grandfathered tags, valid though they do not fit the grammar. */
+const GRANDFATHERED = new Set([
+  'en-gb-oed', 'i-ami', 'i-bnn', 'i-default', 'i-enochian', 'i-hak', 'i-klingon', 'i-lux', 'i-mingo', 'i-navajo', 'i-pwn', 'i-tao', 'i-tay',
+  'i-tsu', 'sgn-be-fr', 'sgn-be-nl', 'sgn-ch-de', 'art-lojban', 'cel-gaulish', 'no-bok', 'no-nyn', 'zh-guoyu', 'zh-hakka', 'zh-min', 'zh-min-nan', 'zh-xiang',
+]);
+
+/** A well-formed language tag (RFC 5646 2.1), with no singleton or variant repeated (2.2.5, 2.2.6). */
+export function isLanguageTag(tag: string): boolean {
+  if (GRANDFATHERED.has(tag.toLowerCase())) return true;
+  if (!LANGUAGE_TAG.test(tag)) return false;
+  const subtags = tag.toLowerCase().split('-');
+  const privateUse = subtags.indexOf('x');
+  const main = privateUse === -1 ? subtags : subtags.slice(0, privateUse);
+  const singletons = main.filter((t) => t.length === 1);
+  if (new Set(singletons).size !== singletons.length) return false;
+  const firstSingleton = main.findIndex((t, i) => i > 0 && t.length === 1);
+  const variants = (firstSingleton === -1 ? main : main.slice(0, firstSingleton)).slice(1).filter((t) => t.length >= 5 || /^\d[a-z\d]{3}$/.test(t));
+  return new Set(variants).size === variants.length;
+}
+
 /** ISO 8601 timestamp as RFC 3339 restricts it, with a required time zone. */
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)$/;
-/** ISO 8601 duration. */
-const DURATION = /^P(?!$)(?:\d+(?:\.\d+)?Y)?(?:\d+(?:\.\d+)?M)?(?:\d+(?:\.\d+)?W)?(?:\d+(?:\.\d+)?D)?(?:T(?=\d)(?:\d+(?:\.\d+)?H)?(?:\d+(?:\.\d+)?M)?(?:\d+(?:\.\d+)?S)?)?$/;
+/** ISO 8601 duration (4.4.3.2): PnYnMnDTnHnMnS, or PnW on its own (weeks do not combine with other parts). */
+const DURATION = /^P(?:\d+(?:\.\d+)?W|(?!$)(?:\d+(?:\.\d+)?Y)?(?:\d+(?:\.\d+)?M)?(?:\d+(?:\.\d+)?D)?(?:T(?=\d)(?:\d+(?:\.\d+)?H)?(?:\d+(?:\.\d+)?M)?(?:\d+(?:\.\d+)?S)?)?)$/;
 const SHA2 = /^[0-9a-f]{56}$|^[0-9a-f]{64}$|^[0-9a-f]{96}$|^[0-9a-f]{128}$/i;
 
 export const VOIDED_VERB = 'http://adlnet.gov/expapi/verbs/voided';
@@ -80,8 +100,9 @@ function finite(value: unknown, path: string): number {
   return value;
 }
 
+/** RFC 3339 timestamp. "-00:00" means an unknown offset (RFC 3339 4.3), which xAPI does not accept. */
 export function isTimestamp(value: unknown): value is string {
-  return typeof value === 'string' && TIMESTAMP.test(value) && !Number.isNaN(Date.parse(value));
+  return typeof value === 'string' && TIMESTAMP.test(value) && !/-00:?00$/.test(value) && !Number.isNaN(Date.parse(value));
 }
 
 function timestamp(value: unknown, path: string) {
@@ -91,7 +112,7 @@ function timestamp(value: unknown, path: string) {
 function languageMap(value: unknown, path: string) {
   const map = object(value, path);
   for (const [tag, text] of Object.entries(map)) {
-    if (!LANGUAGE_TAG.test(tag)) fail(`${path}.${tag}`, 'is not an RFC 5646 language tag');
+    if (!isLanguageTag(tag)) fail(`${path}.${tag}`, 'is not an RFC 5646 language tag');
     string(text, `${path}.${tag}`);
   }
 }
@@ -295,7 +316,7 @@ function validateContext(value: unknown, path: string, objectIsActivity: boolean
     string(c.platform, `${path}.platform`);
     if (!objectIsActivity) fail(`${path}.platform`, 'is only allowed when the object is an Activity');
   }
-  if (c.language !== undefined && !LANGUAGE_TAG.test(string(c.language, `${path}.language`))) fail(`${path}.language`, 'must be an RFC 5646 language tag');
+  if (c.language !== undefined && !isLanguageTag(string(c.language, `${path}.language`))) fail(`${path}.language`, 'must be an RFC 5646 language tag');
   if (c.statement !== undefined) {
     const ref = object(c.statement, `${path}.statement`);
     if (ref.objectType !== 'StatementRef') fail(`${path}.statement.objectType`, 'must be "StatementRef"');
@@ -388,11 +409,16 @@ export function validateStatement(value: unknown, version: XapiVersion, path = '
   if (verb === VOIDED_VERB && ((s.object as Json).objectType !== 'StatementRef')) fail(`${path}.object`, 'a voiding statement\'s object must be a StatementRef');
 }
 
-/** Authority (Data 2.4.9): an Agent, or a two-member Group for OAuth (consumer and user). */
+/**
+ * Authority (Data 2.4.9): an Agent, or for three-legged OAuth an anonymous Group of exactly two Agents, the OAuth
+ * consumer (identified by an account) and the user.
+ */
 function validateAuthority(value: unknown, path: string) {
   const a = object(value, path);
-  if (a.objectType === 'Group') {
-    validateGroup(a, path);
-    if (!Array.isArray(a.member) || a.member.length !== 2) fail(`${path}.member`, 'an authority Group must have exactly two members');
-  } else validateAgent(a, path);
+  if (a.objectType !== 'Group') return validateAgent(a, path);
+  validateGroup(a, path);
+  if (identifiers(a, path) !== 0) fail(path, 'an authority Group must be anonymous (OAuth consumer and user as members)');
+  const members = a.member as Json[];
+  if (members.length !== 2) fail(`${path}.member`, 'an authority Group must have exactly two members');
+  if (!members.some((m) => m.account !== undefined)) fail(`${path}.member`, 'one member of an authority Group must be the OAuth consumer, identified by an account');
 }

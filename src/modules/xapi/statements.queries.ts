@@ -1,6 +1,7 @@
 // SQL for statements. Every function takes the tenant id; every index starts with it. Queries page by `seq` (a
 // key range, never OFFSET) and hide voided statements.
 import { and, asc, desc, eq, gt, inArray, lt, lte, sql, type SQL } from 'drizzle-orm';
+import { alias, type AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Db } from '../../db/client.js';
 import { xapiActivities, xapiStatementActivities, xapiStatementAgents, xapiStatements } from '../../db/schema/index.js';
 
@@ -10,6 +11,7 @@ export interface NewStatement {
   timestamp: Date;
   verbId: string;
   voidsId: string | null;
+  targetId: string | null;
   registration: string | null;
   statement: Record<string, unknown>;
   attachmentHashes: string[];
@@ -31,7 +33,7 @@ export async function insertStatements(db: Db, tenantId: string, rows: NewStatem
   const inserted = await db
     .insert(xapiStatements)
     .values(rows.map((r) => ({
-      tenantId, id: r.id, stored: r.stored, timestamp: r.timestamp, verbId: r.verbId, voidsId: r.voidsId,
+      tenantId, id: r.id, stored: r.stored, timestamp: r.timestamp, verbId: r.verbId, voidsId: r.voidsId, targetId: r.targetId,
       registration: r.registration, statement: r.statement, attachmentHashes: r.attachmentHashes,
     })))
     .returning({ id: xapiStatements.id, seq: xapiStatements.seq });
@@ -48,17 +50,23 @@ export async function voidStatements(db: Db, { tenantId, ids }: { tenantId: stri
   await db.update(xapiStatements).set({ voided: true }).where(and(eq(xapiStatements.tenantId, tenantId), inArray(xapiStatements.id, ids)));
 }
 
-/** Keeps the latest definition of each activity statements describe (for GET /activities). */
+/** The stored definitions of these activities. */
+export async function findActivityDefinitions(db: Db, { tenantId, ids }: { tenantId: string; ids: string[] }) {
+  if (!ids.length) return new Map<string, Record<string, unknown>>();
+  const rows = await db
+    .select({ activityId: xapiActivities.activityId, definition: xapiActivities.definition })
+    .from(xapiActivities)
+    .where(and(eq(xapiActivities.tenantId, tenantId), inArray(xapiActivities.activityId, ids)));
+  return new Map(rows.map((r) => [r.activityId, r.definition ?? {}]));
+}
+
+/** Stores activity definitions (already merged by the caller) for GET /activities. */
 export async function upsertActivityDefinitions(db: Db, tenantId: string, definitions: { id: string; definition: Record<string, unknown> }[]) {
   if (!definitions.length) return;
   await db
     .insert(xapiActivities)
     .values(definitions.map((d) => ({ tenantId, activityId: d.id, definition: d.definition })))
-    .onConflictDoUpdate({
-      target: [xapiActivities.tenantId, xapiActivities.activityId],
-      // Merge, new values winning: a statement that only names the activity does not erase its description.
-      set: { definition: sql`coalesce(${xapiActivities.definition}, '{}'::jsonb) || excluded.definition`, updatedAt: sql`now()` },
-    });
+    .onConflictDoUpdate({ target: [xapiActivities.tenantId, xapiActivities.activityId], set: { definition: sql`excluded.definition`, updatedAt: sql`now()` } });
 }
 
 export async function findActivity(db: Db, { tenantId, activityId }: { tenantId: string; activityId: string }) {
@@ -103,19 +111,17 @@ export async function queryStatements(
 ) {
   const s = xapiStatements;
   const conditions: SQL[] = [eq(s.tenantId, tenantId), eq(s.voided, false)];
-  if (filter.verbId) conditions.push(eq(s.verbId, filter.verbId));
-  if (filter.registration) conditions.push(eq(s.registration, filter.registration));
   if (filter.since) conditions.push(gt(s.stored, filter.since));
   if (filter.until) conditions.push(lte(s.stored, filter.until));
   if (ceiling !== undefined) conditions.push(lte(s.seq, ceiling));
   if (after !== undefined) conditions.push(filter.ascending ? gt(s.seq, after) : lt(s.seq, after));
-  if (filter.agentKey) {
-    const a = xapiStatementAgents;
-    conditions.push(sql`exists (select 1 from ${a} where ${a.tenantId} = ${s.tenantId} and ${a.agentKey} = ${filter.agentKey} and ${a.statementSeq} = ${s.seq}${filter.relatedAgents ? sql`` : sql` and ${a.direct}`})`);
-  }
-  if (filter.activityId) {
-    const a = xapiStatementActivities;
-    conditions.push(sql`exists (select 1 from ${a} where ${a.tenantId} = ${s.tenantId} and ${a.activityId} = ${filter.activityId} and ${a.statementSeq} = ${s.seq}${filter.relatedActivities ? sql`` : sql` and ${a.direct}`})`);
+  const own = matches(s, filter);
+  if (own) {
+    // A statement that refers to another (StatementRef, voiding included) meets the filter if its target does.
+    const t = alias(xapiStatements, 'target');
+    const viaTarget = matches(t, filter)!;
+    // (In a raw fragment an alias renders as its name only, so the FROM names the table and alias itself.)
+    conditions.push(sql`(${own} or exists (select 1 from ${sql.raw('"xapi_statements" as "target"')} where ${t.tenantId} = ${s.tenantId} and ${t.id} = ${s.targetId} and ${viaTarget}))`);
   }
   return db
     .select({ seq: s.seq, statement: s.statement, attachmentHashes: s.attachmentHashes })
@@ -123,6 +129,24 @@ export async function queryStatements(
     .where(and(...conditions))
     .orderBy(filter.ascending ? asc(s.seq) : desc(s.seq))
     .limit(limit);
+}
+
+/** The filters other than time and paging, on one statements table (or alias); null when there are none. */
+type StatementsTable = { tenantId: AnyPgColumn; seq: AnyPgColumn; verbId: AnyPgColumn; registration: AnyPgColumn };
+
+function matches(s: StatementsTable, filter: StatementFilter): SQL | null {
+  const parts: SQL[] = [];
+  if (filter.verbId) parts.push(eq(s.verbId, filter.verbId));
+  if (filter.registration) parts.push(eq(s.registration, filter.registration));
+  if (filter.agentKey) {
+    const a = xapiStatementAgents;
+    parts.push(sql`exists (select 1 from ${a} where ${a.tenantId} = ${s.tenantId} and ${a.agentKey} = ${filter.agentKey} and ${a.statementSeq} = ${s.seq}${filter.relatedAgents ? sql`` : sql` and ${a.direct}`})`);
+  }
+  if (filter.activityId) {
+    const a = xapiStatementActivities;
+    parts.push(sql`exists (select 1 from ${a} where ${a.tenantId} = ${s.tenantId} and ${a.activityId} = ${filter.activityId} and ${a.statementSeq} = ${s.seq}${filter.relatedActivities ? sql`` : sql` and ${a.direct}`})`);
+  }
+  return parts.length ? and(...parts)! : null;
 }
 
 export async function maxSeq(db: Db, tenantId: string): Promise<number> {

@@ -57,24 +57,47 @@ export async function storeStatements(db: Db, client: LrsClient, version: XapiVe
     }
 
     await q.insertStatements(tx, client.tenantId, fresh.map((s) => toRow(s)));
-    const definitions = new Map<string, Json>();
-    for (const s of fresh) for (const a of statementActivities(s)) if (a.definition) definitions.set(a.id, { ...(definitions.get(a.id) ?? {}), ...a.definition });
-    await q.upsertActivityDefinitions(tx, client.tenantId, [...definitions].map(([id, definition]) => ({ id, definition })));
+    // GET /activities returns everything statements said about an activity: language maps and extensions merge.
+    const described = fresh.flatMap((s) => statementActivities(s)).filter((a) => a.definition);
+    const known = await q.findActivityDefinitions(tx, { tenantId: client.tenantId, ids: [...new Set(described.map((a) => a.id))] });
+    for (const a of described) known.set(a.id, mergeDefinitions(known.get(a.id) ?? {}, a.definition!));
+    await q.upsertActivityDefinitions(tx, client.tenantId, [...new Set(described.map((a) => a.id))].map((id) => ({ id, definition: known.get(id)! })));
   });
   return ids;
+}
+
+function mergeDefinitions(old: Json, incoming: Json): Json {
+  const merged: Json = { ...old, ...incoming };
+  for (const key of ['name', 'description', 'extensions']) {
+    if (old[key] && incoming[key]) merged[key] = { ...(old[key] as Json), ...(incoming[key] as Json) };
+  }
+  return merged;
 }
 
 /** The properties the LRS sets (Data 2.4.1, 2.4.7-2.4.10): id, stored, authority, version, and a UTC timestamp. */
 function prepare(s: Json, { stored, authority, version }: { stored: Date; authority: Json; version: XapiVersion }): Json {
   const timestamp = typeof s.timestamp === 'string' ? new Date(s.timestamp).toISOString() : stored.toISOString();
   return {
-    ...s,
+    ...withContextActivityArrays(s),
     id: typeof s.id === 'string' ? s.id.toLowerCase() : randomUUID(),
     timestamp,
     stored: stored.toISOString(),
     authority,
     version: typeof s.version === 'string' ? s.version : version === '2.0.0' ? '2.0.0' : '1.0.0',
   };
+}
+
+/** Data 2.4.6.2: a single context activity is returned in an array; stored that way (sub-statement included). */
+function withContextActivityArrays(s: Json): Json {
+  const out = { ...s };
+  const context = s.context as Json | undefined;
+  const activities = context?.contextActivities as Json | undefined;
+  if (activities) {
+    out.context = { ...context, contextActivities: Object.fromEntries(Object.entries(activities).map(([k, v]) => [k, Array.isArray(v) ? v : [v]])) };
+  }
+  const object = s.object as Json;
+  if (object?.objectType === 'SubStatement') out.object = withContextActivityArrays(object);
+  return out;
 }
 
 function toRow(s: Json): q.NewStatement {
@@ -86,6 +109,7 @@ function toRow(s: Json): q.NewStatement {
     timestamp: new Date(s.timestamp as string),
     verbId: (s.verb as Json).id as string,
     voidsId: (s.verb as Json).id === VOIDED_VERB ? (object.id as string) : null,
+    targetId: object.objectType === 'StatementRef' ? String(object.id).toLowerCase() : null,
     registration: registration?.toLowerCase() ?? null,
     statement: s,
     attachmentHashes: ((s.attachments as Json[] | undefined) ?? []).filter((a) => !a.fileUrl).map((a) => String(a.sha2)),
@@ -98,9 +122,16 @@ function toRow(s: Json): q.NewStatement {
 function sameStatement(a: Json, b: Json): boolean {
   const strip = (s: Json) => {
     const { authority: _a, stored: _s, version: _v, timestamp, ...rest } = s;
+    const result = rest.result as Json | undefined;
+    // Durations compare to 0.01 s (Data 4.6): PT1.001S and PT1.0011S are the same statement.
+    if (result && typeof result.duration === 'string') rest.result = { ...result, duration: roundedDuration(result.duration) };
     return { ...rest, timestamp: typeof timestamp === 'string' ? new Date(timestamp).getTime() : null };
   };
   return canonical(strip(a)) === canonical(strip(b));
+}
+
+function roundedDuration(duration: string): string {
+  return duration.replace(/(\d+)\.(\d+)S$/, (_m, whole: string, fraction: string) => `${whole}.${fraction.slice(0, 2).padEnd(2, '0')}S`).replace(/\.00S$/, 'S');
 }
 
 function canonical(value: unknown): string {
@@ -126,7 +157,7 @@ function idsOnly(s: Json): Json {
   out.verb = { id: (s.verb as Json).id };
   const object = s.object as Json;
   const type = object.objectType ?? 'Activity';
-  if (type === 'Activity') out.object = { ...(object.objectType ? { objectType: 'Activity' } : {}), id: object.id };
+  if (type === 'Activity') out.object = { id: object.id };
   else if (type === 'Agent' || type === 'Group') out.object = identifiedOnly(object);
   else if (type === 'SubStatement') out.object = idsOnly(object);
   if (s.authority) out.authority = identifiedOnly(s.authority as Json);

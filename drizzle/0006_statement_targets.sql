@@ -1,0 +1,2 @@
+ALTER TABLE "xapi_statements" ADD COLUMN "target_id" uuid;--> statement-breakpoint
+CREATE INDEX "xapi_statements_tenant_target_idx" ON "xapi_statements" USING btree ("tenant_id","target_id") WHERE "xapi_statements"."target_id" is not null;
