@@ -1,6 +1,7 @@
 // The Learning Record Store at /xapi, in its own scope: raw bodies (the LRS parses them itself, so every bad body
 // gets an xAPI answer), CORS for browser clients, the X-Experience-API-Version header both ways, Basic
 // credentials per tenant, and its own JSON errors. Resources: /about and /statements (Communication 2.1, 2.8).
+import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.js';
 import { isUuid } from '../../lib/ids.js';
@@ -8,7 +9,8 @@ import documentRoutes from './documents.routes.js';
 import { authenticateBasic, canRead, canWrite, type LrsClient } from './credentials.service.js';
 import { isTimestamp, validateActor, StatementError, type XapiVersion } from './statement-validation.js';
 import * as q from './statements.queries.js';
-import { agentKeyOf, formatStatement, storeStatements, type StatementFormat } from './statements.service.js';
+import { boundaryOf, buildMultipart, parseMultipart } from './multipart.js';
+import { agentKeyOf, formatStatement, storeStatements, type AttachmentPart, type StatementFormat } from './statements.service.js';
 import { XapiError } from './xapi-errors.js';
 
 declare module 'fastify' {
@@ -90,11 +92,11 @@ export default async function lrsRoutes(lrs: FastifyInstance, { config }: { conf
     onlyParams(request.query, ['statementId']);
     const id = request.query.statementId;
     if (!isUuid(id)) throw new XapiError(400, 'PUT /statements needs a statementId query parameter holding a UUID.');
-    const statement = readJson(request.body, request.headers['content-type']);
+    const { json: statement, parts } = readStatementsBody(request.body, request.headers['content-type']);
     if (!statement || typeof statement !== 'object' || Array.isArray(statement)) throw new XapiError(400, 'PUT /statements takes one statement (a JSON object).');
     const body = statement as Record<string, unknown>;
     if (body.id !== undefined && String(body.id).toLowerCase() !== id.toLowerCase()) throw new XapiError(400, 'The statement\'s id differs from the statementId parameter.');
-    await storeStatements(lrs.db, request.lrsClient!, request.xapiVersion, config.appOrigin, [{ ...body, id: id.toLowerCase() }]);
+    await storeStatements(lrs.db, request.lrsClient!, request.xapiVersion, config.appOrigin, [{ ...body, id: id.toLowerCase() }], parts);
     return reply.code(204).send();
   });
 
@@ -102,10 +104,10 @@ export default async function lrsRoutes(lrs: FastifyInstance, { config }: { conf
     consistentThrough(reply);
     requireWrite(request);
     onlyParams(request.query, []);
-    const body = readJson(request.body, request.headers['content-type']);
+    const { json: body, parts } = readStatementsBody(request.body, request.headers['content-type']);
     const list = Array.isArray(body) ? body : [body];
     if (!body || typeof body !== 'object') throw new XapiError(400, 'POST /statements takes a statement or an array of statements.');
-    return reply.code(200).send(await storeStatements(lrs.db, request.lrsClient!, request.xapiVersion, config.appOrigin, list));
+    return reply.code(200).send(await storeStatements(lrs.db, request.lrsClient!, request.xapiVersion, config.appOrigin, list, parts));
   });
 
   lrs.get<{ Querystring: Record<string, string> }>('/statements', limited, async (request, reply) => {
@@ -116,10 +118,12 @@ export default async function lrsRoutes(lrs: FastifyInstance, { config }: { conf
     // comes from the credentials, so a link is useless to another tenant).
     if (query.more !== undefined) {
       onlyParams(query, ['more']);
-      return nextPage(request, query.more);
+      const result = await nextPage(request, query.more);
+      return send(request, reply, result.body, result.attachments ? result.hashes : null);
     }
     onlyParams(query, ['statementId', 'voidedStatementId', 'agent', 'verb', 'activity', 'registration', 'related_activities', 'related_agents', 'since', 'until', 'limit', 'format', 'attachments', 'ascending']);
     const format = parseFormat(query.format);
+    const withAttachments = parseBool(query.attachments, 'attachments');
     const languages = acceptLanguages(request.headers['accept-language']);
     if (query.statementId !== undefined || query.voidedStatementId !== undefined) {
       const extra = Object.keys(query).filter((k) => !['statementId', 'voidedStatementId', 'format', 'attachments'].includes(k));
@@ -132,13 +136,22 @@ export default async function lrsRoutes(lrs: FastifyInstance, { config }: { conf
       const row = await q.findStatement(lrs.db, { tenantId: request.lrsClient!.tenantId, id: id.toLowerCase(), voided });
       if (!row) throw new XapiError(404, voided ? 'No voided statement with that id.' : 'No statement with that id (a voided one is found with voidedStatementId).');
       reply.header('Last-Modified', new Date(String(row.statement.stored)).toUTCString());
-      return formatStatement(row.statement, format, languages);
+      return send(request, reply, formatStatement(row.statement, format, languages), withAttachments ? row.attachmentHashes : null);
     }
     const filter = parseFilter(query);
     const limit = parseLimit(query.limit);
     const ceiling = await q.maxSeq(lrs.db, request.lrsClient!.tenantId);
-    return page(request, filter, { limit, ceiling, format, languages });
+    const result = await page(request, filter, { limit, ceiling, format, languages, attachments: withAttachments });
+    return send(request, reply, result.body, withAttachments ? result.hashes : null);
   });
+
+  /** JSON, or with attachments=true multipart/mixed: the JSON, then the bytes of every attachment it mentions. */
+  async function send(request: FastifyRequest, reply: FastifyReply, json: unknown, hashes: string[] | null) {
+    if (!hashes) return reply.type('application/json').send(json);
+    const attachments = await q.findAttachments(lrs.db, { tenantId: request.lrsClient!.tenantId, hashes: [...new Set(hashes)] });
+    const multipart = buildMultipart(json, attachments);
+    return reply.type(multipart.contentType).send(multipart.body);
+  }
 
   function nextPage(request: FastifyRequest, token: string) {
     let more: MoreToken;
@@ -148,13 +161,13 @@ export default async function lrsRoutes(lrs: FastifyInstance, { config }: { conf
       throw new XapiError(400, 'This more link is not valid.');
     }
     const filter: q.StatementFilter = { ...more.f, since: more.f.since ? new Date(more.f.since) : undefined, until: more.f.until ? new Date(more.f.until) : undefined };
-    return page(request, filter, { limit: more.l, ceiling: more.c, after: more.a, format: more.fm, languages: acceptLanguages(request.headers['accept-language']) });
+    return page(request, filter, { limit: more.l, ceiling: more.c, after: more.a, format: more.fm, attachments: more.at === true, languages: acceptLanguages(request.headers['accept-language']) });
   }
 
   async function page(
     request: FastifyRequest,
     filter: q.StatementFilter,
-    { limit, ceiling, after, format, languages }: { limit: number; ceiling: number; after?: number; format: StatementFormat; languages: string[] },
+    { limit, ceiling, after, format, languages, attachments }: { limit: number; ceiling: number; after?: number; format: StatementFormat; languages: string[]; attachments: boolean },
   ) {
     const rows = await q.queryStatements(lrs.db, request.lrsClient!.tenantId, filter, { limit: limit + 1, after, ceiling });
     const shown = rows.slice(0, limit);
@@ -162,11 +175,15 @@ export default async function lrsRoutes(lrs: FastifyInstance, { config }: { conf
     if (rows.length > limit) {
       const token: MoreToken = {
         f: { ...filter, since: filter.since?.toISOString(), until: filter.until?.toISOString() } as MoreToken['f'],
-        l: limit, c: ceiling, a: shown.at(-1)!.seq, fm: format,
+        l: limit, c: ceiling, a: shown.at(-1)!.seq, fm: format, at: attachments,
       };
       more = `/xapi/statements?more=${Buffer.from(JSON.stringify(token)).toString('base64url')}`;
     }
-    return { statements: shown.map((r) => formatStatement(r.statement, format, languages)), more };
+    return {
+      body: { statements: shown.map((r) => formatStatement(r.statement, format, languages)), more },
+      hashes: shown.flatMap((r) => r.attachmentHashes),
+      attachments,
+    };
   }
 }
 
@@ -182,6 +199,7 @@ interface MoreToken {
   c: number;
   a: number;
   fm: StatementFormat;
+  at?: boolean;
 }
 
 function requireWrite(request: FastifyRequest) {
@@ -197,17 +215,43 @@ function onlyParams(query: Record<string, unknown>, allowed: string[]) {
   for (const key of Object.keys(query)) if (!allowed.includes(key)) throw new XapiError(400, `Unknown query parameter "${key}" (names are case-sensitive).`);
 }
 
-function readJson(body: unknown, contentType: string | undefined): unknown {
+/**
+ * A statements request body: application/json, or multipart/mixed with the JSON first and one part per
+ * attachment (Communication 1.5.2), each checked against its X-Experience-API-Hash.
+ */
+function readStatementsBody(body: unknown, contentType: string | undefined): { json: unknown; parts: Map<string, AttachmentPart> | null } {
   if (!Buffer.isBuffer(body) || body.length === 0) throw new XapiError(400, 'The request has no body.');
-  if (contentType && !/^application\/json\b/i.test(contentType)) {
-    if (/^multipart\/mixed/i.test(contentType)) throw new XapiError(400, 'Statements with attachments (multipart/mixed) are not accepted yet.');
-    throw new XapiError(400, `Statements are sent as application/json, not ${contentType}.`);
+  if (contentType && /^multipart\/mixed/i.test(contentType)) {
+    const boundary = boundaryOf(contentType);
+    if (!boundary) throw new XapiError(400, 'A multipart/mixed request needs a boundary in its Content-Type.');
+    const [first, ...rest] = parseMultipart(body, boundary);
+    if (!first || !/^application\/json\b/i.test(first.headers['content-type'] ?? '')) throw new XapiError(400, 'The first part of a multipart/mixed request must be the statements, as application/json.');
+    const parts = new Map<string, AttachmentPart>();
+    for (const part of rest) {
+      const declared = part.headers['x-experience-api-hash']?.toLowerCase();
+      if (!declared) throw new XapiError(400, 'Every attachment part needs an X-Experience-API-Hash header.');
+      if ((part.headers['content-transfer-encoding'] ?? '').toLowerCase() !== 'binary') throw new XapiError(400, 'Attachment parts must have Content-Transfer-Encoding: binary.');
+      if (sha2Of(part.body, declared.length) !== declared) throw new XapiError(400, `The part declared as ${declared} does not have that SHA-2.`);
+      parts.set(declared, { contentType: part.headers['content-type'] ?? 'application/octet-stream', content: Buffer.from(part.body) });
+    }
+    return { json: parseJson(first.body), parts };
   }
+  if (contentType && !/^application\/json\b/i.test(contentType)) throw new XapiError(400, `Statements are sent as application/json (or multipart/mixed with attachments), not ${contentType}.`);
+  return { json: parseJson(body), parts: null };
+}
+
+function parseJson(body: Buffer): unknown {
   try {
     return JSON.parse(body.toString('utf8'));
   } catch {
     throw new XapiError(400, 'The body is not valid JSON.');
   }
+}
+
+/** The SHA-2 of the length the declared hash has (SHA-224/256/384/512 as 56/64/96/128 hex digits). */
+function sha2Of(content: Buffer, hexLength: number): string {
+  const algorithm = ({ 56: 'sha224', 64: 'sha256', 96: 'sha384', 128: 'sha512' } as Record<number, string>)[hexLength] ?? 'sha256';
+  return createHash(algorithm).update(content).digest('hex');
 }
 
 function parseFormat(value: string | undefined): StatementFormat {
@@ -235,7 +279,6 @@ function parseFilter(query: Record<string, string>): q.StatementFilter {
     relatedActivities: parseBool(query.related_activities, 'related_activities'),
     ascending: parseBool(query.ascending, 'ascending'),
   };
-  parseBool(query.attachments, 'attachments');
   if (query.agent !== undefined) {
     let agent: unknown;
     try {

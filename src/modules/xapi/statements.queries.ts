@@ -3,7 +3,7 @@
 import { and, asc, desc, eq, gt, inArray, lt, lte, sql, type SQL } from 'drizzle-orm';
 import { alias, type AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Db } from '../../db/client.js';
-import { xapiActivities, xapiStatementActivities, xapiStatementAgents, xapiStatements } from '../../db/schema/index.js';
+import { xapiActivities, xapiAttachments, xapiStatementActivities, xapiStatementAgents, xapiStatements } from '../../db/schema/index.js';
 
 export interface NewStatement {
   id: string;
@@ -152,4 +152,20 @@ function matches(s: StatementsTable, filter: StatementFilter): SQL | null {
 export async function maxSeq(db: Db, tenantId: string): Promise<number> {
   const [row] = await db.select({ max: sql<number | null>`max(${xapiStatements.seq})` }).from(xapiStatements).where(eq(xapiStatements.tenantId, tenantId));
   return Number(row?.max ?? 0);
+}
+
+export async function saveAttachments(db: Db, tenantId: string, attachments: { sha2: string; contentType: string; content: Buffer }[]) {
+  if (!attachments.length) return;
+  await db
+    .insert(xapiAttachments)
+    .values(attachments.map((a) => ({ tenantId, sha2: a.sha2, contentType: a.contentType, length: a.content.length, content: a.content })))
+    .onConflictDoNothing();
+}
+
+export async function findAttachments(db: Db, { tenantId, hashes }: { tenantId: string; hashes: string[] }) {
+  if (!hashes.length) return [];
+  return db
+    .select({ sha2: xapiAttachments.sha2, contentType: xapiAttachments.contentType, content: xapiAttachments.content })
+    .from(xapiAttachments)
+    .where(and(eq(xapiAttachments.tenantId, tenantId), inArray(xapiAttachments.sha2, hashes)));
 }

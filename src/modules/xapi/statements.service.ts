@@ -1,6 +1,6 @@
 // Statement rules (xAPI Communication 2.1, Data 2.4): storing a batch all-or-nothing, ids and conflicts, voiding,
 // the properties the LRS sets, single and filtered reads with `more` paging, and the ids/exact/canonical formats.
-import { randomUUID } from 'node:crypto';
+import { randomUUID, verify, X509Certificate } from 'node:crypto';
 import type { Db } from '../../db/client.js';
 import { agentKey, identifiedOnly, statementActivities, statementAgents } from './agents.js';
 import type { LrsClient } from './credentials.service.js';
@@ -20,7 +20,14 @@ export function authorityOf(client: LrsClient, lrsOrigin: string): Json {
  * nothing is stored). Returns their ids in order. A statement whose id is already stored with the same content
  * is accepted again and not duplicated (Communication 2.1.2 / 2.1.3).
  */
-export async function storeStatements(db: Db, client: LrsClient, version: XapiVersion, lrsOrigin: string, received: unknown[]): Promise<string[]> {
+export async function storeStatements(
+  db: Db,
+  client: LrsClient,
+  version: XapiVersion,
+  lrsOrigin: string,
+  received: unknown[],
+  parts: Map<string, AttachmentPart> | null = null,
+): Promise<string[]> {
   received.forEach((s, i) => {
     try {
       validateStatement(s, version, received.length > 1 ? `statements[${i}]` : 'statement');
@@ -29,6 +36,7 @@ export async function storeStatements(db: Db, client: LrsClient, version: XapiVe
       throw error;
     }
   });
+  const attachments = checkAttachments(received as Json[], parts);
   const stored = new Date();
   const authority = authorityOf(client, lrsOrigin);
   const statements = (received as Json[]).map((s) => prepare(s, { stored, authority, version }));
@@ -57,6 +65,7 @@ export async function storeStatements(db: Db, client: LrsClient, version: XapiVe
     }
 
     await q.insertStatements(tx, client.tenantId, fresh.map((s) => toRow(s)));
+    await q.saveAttachments(tx, client.tenantId, attachments);
     // GET /activities returns everything statements said about an activity: language maps and extensions merge.
     const described = fresh.flatMap((s) => statementActivities(s)).filter((a) => a.definition);
     const known = await q.findActivityDefinitions(tx, { tenantId: client.tenantId, ids: [...new Set(described.map((a) => a.id))] });
@@ -64,6 +73,79 @@ export async function storeStatements(db: Db, client: LrsClient, version: XapiVe
     await q.upsertActivityDefinitions(tx, client.tenantId, [...new Set(described.map((a) => a.id))].map((id) => ({ id, definition: known.get(id)! })));
   });
   return ids;
+}
+
+export interface AttachmentPart {
+  contentType: string;
+  content: Buffer;
+}
+
+export const SIGNATURE_USAGE = 'http://adlnet.gov/expapi/attachments/signature';
+
+/**
+ * Attachments (Data 2.4.11, Communication 1.5.2): every attachment without a fileUrl needs its bytes in a part of
+ * a multipart/mixed request, every part must belong to an attachment, and a signature attachment must be a valid
+ * JWS of the statement (Data 2.6). Returns the parts to store.
+ */
+function checkAttachments(statements: Json[], parts: Map<string, AttachmentPart> | null) {
+  const needed = new Map<string, Json>();
+  const signatures: [Json, Json][] = [];
+  const collect = (s: Json, statement: Json) => {
+    for (const a of (s.attachments as Json[] | undefined) ?? []) {
+      if (a.usageType === SIGNATURE_USAGE) {
+        if (String(a.contentType).split(';')[0]!.trim().toLowerCase() !== 'application/octet-stream') throw new XapiError(400, 'A signature attachment has contentType application/octet-stream.');
+        signatures.push([statement, a]);
+      }
+      if (!a.fileUrl || parts?.has(String(a.sha2).toLowerCase())) needed.set(String(a.sha2).toLowerCase(), a);
+    }
+    const object = s.object as Json;
+    if (object?.objectType === 'SubStatement') collect(object, statement);
+  };
+  for (const s of statements) collect(s, s);
+  if (!parts) {
+    if (needed.size) throw new XapiError(400, 'Attachments without a fileUrl must be sent as multipart/mixed with their bytes.');
+    return [];
+  }
+  for (const sha2 of needed.keys()) if (!parts.has(sha2)) throw new XapiError(400, `No part carries the attachment with sha2 ${sha2}.`);
+  for (const sha2 of parts.keys()) if (!needed.has(sha2)) throw new XapiError(400, `The part with hash ${sha2} belongs to no attachment of these statements.`);
+  for (const [statement, attachment] of signatures) {
+    const part = parts.get(String(attachment.sha2).toLowerCase());
+    if (part) verifySignature(statement, part.content.toString('utf8'));
+  }
+  return [...parts].map(([sha2, part]) => ({ sha2, contentType: part.contentType, content: part.content }));
+}
+
+/** A signed statement (Data 2.6): RS256/384/512 JWS whose payload is the statement as it was before signing. */
+function verifySignature(statement: Json, jws: string) {
+  const [header64, payload64, signature64, extra] = jws.trim().split('.');
+  if (!header64 || !payload64 || !signature64 || extra !== undefined) throw new XapiError(400, 'The signature attachment is not a compact JWS.');
+  let header: Json;
+  let payload: Json;
+  try {
+    header = JSON.parse(Buffer.from(header64, 'base64url').toString('utf8')) as Json;
+    payload = JSON.parse(Buffer.from(payload64, 'base64url').toString('utf8')) as Json;
+  } catch {
+    throw new XapiError(400, 'The signature\'s header or payload is not JSON.');
+  }
+  const hash = ({ RS256: 'sha256', RS384: 'sha384', RS512: 'sha512' } as Record<string, string>)[String(header.alg)];
+  if (!hash) throw new XapiError(400, 'A statement signature must use RS256, RS384 or RS512.');
+  const attachments = ((statement.attachments as Json[] | undefined) ?? []).filter((a) => a.usageType !== SIGNATURE_USAGE);
+  const original: Json = { ...statement };
+  if (attachments.length) original.attachments = attachments;
+  else delete original.attachments;
+  if (payload.id === undefined) delete original.id;
+  if (!sameStatement(payload, original)) throw new XapiError(400, 'The signature\'s payload does not match the statement.');
+  const chain = header.x5c;
+  if (Array.isArray(chain) && typeof chain[0] === 'string') {
+    let valid = false;
+    try {
+      const certificate = new X509Certificate(Buffer.from(chain[0], 'base64'));
+      valid = verify(hash, Buffer.from(`${header64}.${payload64}`), certificate.publicKey, Buffer.from(signature64, 'base64url'));
+    } catch {
+      valid = false;
+    }
+    if (!valid) throw new XapiError(400, 'The statement signature does not verify with the certificate it names (x5c).');
+  }
 }
 
 function mergeDefinitions(old: Json, incoming: Json): Json {
@@ -100,6 +182,11 @@ function withContextActivityArrays(s: Json): Json {
   return out;
 }
 
+function attachmentsOf(s: Json): Json[] {
+  const object = s.object as Json;
+  return [...((s.attachments as Json[] | undefined) ?? []), ...(object?.objectType === 'SubStatement' ? attachmentsOf(object) : [])];
+}
+
 function toRow(s: Json): q.NewStatement {
   const object = s.object as Json;
   const registration = ((s.context as Json | undefined)?.registration as string | undefined) ?? null;
@@ -112,7 +199,7 @@ function toRow(s: Json): q.NewStatement {
     targetId: object.objectType === 'StatementRef' ? String(object.id).toLowerCase() : null,
     registration: registration?.toLowerCase() ?? null,
     statement: s,
-    attachmentHashes: ((s.attachments as Json[] | undefined) ?? []).filter((a) => !a.fileUrl).map((a) => String(a.sha2)),
+    attachmentHashes: [...new Set(attachmentsOf(s).map((a) => String(a.sha2).toLowerCase()))],
     agents: statementAgents(s),
     activities: statementActivities(s),
   };
