@@ -60,6 +60,10 @@ export default async function documentRoutes(lrs: FastifyInstance, { limited }: 
       await lrs.db.transaction(async (tx) => {
         const existing = await q.findDocument(tx, scope, id);
         checkPreconditions(request, existing?.etag ?? null, { requireForExisting: !merge && (resource.kind !== 'state' || request.xapiVersion === '2.0.0') });
+        // 1.0.3 (Communication 2.6, 2.7): a profile PUT must say whether it expects the document to exist.
+        if (!merge && resource.kind !== 'state' && request.xapiVersion === '1.0.3' && request.headers['if-match'] === undefined && request.headers['if-none-match'] === undefined) {
+          throw new XapiError(400, 'A profile PUT needs If-Match (to replace) or If-None-Match: * (to create).');
+        }
         let content = body;
         let type = contentType;
         if (merge) {

@@ -42,7 +42,9 @@ export default async function lrsRoutes(lrs: FastifyInstance, { config }: { conf
   lrs.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.lrsBodyLimitBytes }, (_request, body, done) => done(null, body));
   // LRS clients batch and sync: a budget per key (its Basic header), larger than the app's per-IP one. Set on each
   // route (the rate-limit plugin reads route config before this scope's own onRoute hooks would run).
-  const limited = { config: { rateLimit: { max: config.lrsRateLimitPerMinute, timeWindow: '1 minute', keyGenerator: lrsRateKey } } };
+  // No CSRF check either: the LRS never reads cookies, and alternate-syntax requests carry their credentials in
+  // the form rather than a header.
+  const limited = { config: { csrf: false, rateLimit: { max: config.lrsRateLimitPerMinute, timeWindow: '1 minute', keyGenerator: lrsRateKey } } };
   lrs.decorateRequest('lrsClient', null);
   lrs.decorateRequest('xapiVersion', '2.0.0');
 
@@ -50,6 +52,13 @@ export default async function lrsRoutes(lrs: FastifyInstance, { config }: { conf
     reply.headers(CORS_HEADERS);
     if (request.method === 'OPTIONS') return;
     const path = request.url.split('?')[0]!;
+    // Alternate request syntax (1.0.3 Communication 1.3): headers may travel in the form, so they are checked when
+    // the request is replayed (see the preHandler below).
+    if (isAlternate(request)) {
+      reply.header('X-Experience-API-Version', '1.0.3');
+      if (request.method !== 'POST') throw new XapiError(400, 'The alternate request syntax (?method=) must be sent as a POST.');
+      return;
+    }
     const version = negotiate(request.headers['x-experience-api-version'] as string | undefined);
     reply.header('X-Experience-API-Version', version ?? '2.0.0');
     if (path === '/xapi/about') return;
@@ -64,6 +73,13 @@ export default async function lrsRoutes(lrs: FastifyInstance, { config }: { conf
       reply.header('WWW-Authenticate', 'Basic realm="Sun-SCORM LRS"');
       throw new XapiError(401, 'Send this organisation\'s LRS key and secret with HTTP Basic authentication.');
     }
+  });
+
+  lrs.addHook('preHandler', async (request, reply) => {
+    if (!isAlternate(request)) return;
+    const replayed = await replayAlternate(lrs, request);
+    const headers = Object.fromEntries(Object.entries(replayed.headers).filter(([name]) => !['content-length', 'transfer-encoding', 'connection', 'date'].includes(name)));
+    return reply.code(replayed.statusCode).headers(headers).send(replayed.rawPayload);
   });
 
   lrs.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
@@ -185,6 +201,46 @@ export default async function lrsRoutes(lrs: FastifyInstance, { config }: { conf
       attachments,
     };
   }
+}
+
+function isAlternate(request: FastifyRequest): boolean {
+  return typeof (request.query as Record<string, unknown> | undefined)?.method === 'string';
+}
+
+/** The form fields that are headers in the alternate request syntax (Communication 1.3.s3.b7). */
+const FORM_HEADERS = ['authorization', 'x-experience-api-version', 'content-type', 'content-length', 'if-match', 'if-none-match'];
+
+/**
+ * Alternate request syntax (xAPI 1.0.3 Communication 1.3): a POST with ?method=X and an url-encoded form holding
+ * the headers, the query parameters and the body ("content") of the real request, which is then replayed as it.
+ * xAPI 2.0 removed it, so a 2.0 request using it is refused.
+ */
+async function replayAlternate(lrs: FastifyInstance, request: FastifyRequest) {
+  const query = request.query as Record<string, string>;
+  const method = query.method!.toUpperCase();
+  if (Object.keys(query).length > 1) throw new XapiError(400, 'With the alternate request syntax, every parameter but method goes in the form body.');
+  if (!['GET', 'HEAD', 'PUT', 'POST', 'DELETE'].includes(method)) throw new XapiError(400, `method=${query.method} is not an HTTP method the LRS serves.`);
+  const contentType = request.headers['content-type'] ?? '';
+  if (!/^application\/x-www-form-urlencoded\b/i.test(contentType)) throw new XapiError(400, 'An alternate request syntax body must be application/x-www-form-urlencoded.');
+  const form = new URLSearchParams(Buffer.isBuffer(request.body) ? request.body.toString('utf8') : '');
+  const headers: Record<string, string> = {};
+  for (const name of ['authorization', 'x-experience-api-version', 'if-match', 'if-none-match']) {
+    const value = request.headers[name];
+    if (typeof value === 'string') headers[name] = value;
+  }
+  const params = new URLSearchParams();
+  let content: string | undefined;
+  for (const [name, value] of form) {
+    const lower = name.toLowerCase();
+    if (lower === 'content') content = value;
+    else if (FORM_HEADERS.includes(lower)) headers[lower] = value;
+    else params.append(name, value);
+  }
+  if (headers['x-experience-api-version'] && /^2\./.test(headers['x-experience-api-version'])) throw new XapiError(400, 'xAPI 2.0 has no alternate request syntax: send the request as itself.');
+  delete headers['content-length'];
+  if (content !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
+  const path = request.url.split('?')[0]!;
+  return lrs.inject({ method: method as 'GET', url: `${path}${params.size ? `?${params}` : ''}`, headers, ...(content !== undefined ? { payload: content } : {}) });
 }
 
 function lrsRateKey(request: FastifyRequest): string {
