@@ -69,8 +69,14 @@ export async function storeStatements(
     // GET /activities returns everything statements said about an activity: language maps and extensions merge.
     const described = fresh.flatMap((s) => statementActivities(s)).filter((a) => a.definition);
     const known = await q.findActivityDefinitions(tx, { tenantId: client.tenantId, ids: [...new Set(described.map((a) => a.id))] });
-    for (const a of described) known.set(a.id, mergeDefinitions(known.get(a.id) ?? {}, a.definition!));
-    await q.upsertActivityDefinitions(tx, client.tenantId, [...new Set(described.map((a) => a.id))].map((id) => ({ id, definition: known.get(id)! })));
+    const changed = new Map<string, Json>();
+    for (const a of described) {
+      const before = changed.get(a.id) ?? known.get(a.id);
+      const merged = mergeDefinitions(before ?? {}, a.definition!);
+      // Most statements repeat what is known: only new or changed definitions are written.
+      if (!before || canonical(merged) !== canonical(before)) changed.set(a.id, merged);
+    }
+    await q.upsertActivityDefinitions(tx, client.tenantId, [...changed].map(([id, definition]) => ({ id, definition })));
   });
   return ids;
 }
