@@ -126,6 +126,7 @@ export async function buildContentApp(
     const answer = await applyCommit(database.db, grant, (body ?? {}) as CommitBody, {
       final: request.query.final === 'true',
       suspendDataLimit12: config.scorm12SuspendDataLimit,
+      appOrigin: config.appOrigin,
     });
     return reply.send(answer);
   });

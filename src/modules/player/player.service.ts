@@ -12,7 +12,9 @@ import type { Principal } from '../accounts/accounts.queries.js';
 import { findCourse } from '../courses/courses.queries.js';
 import { encodeLaunchPath } from '../courses/courses.service.js';
 import type { Item, Organization } from '../courses/manifest/types.js';
-import { rollupCourse, seedCmi, summarizeCmi, type ItemResult, type LaunchMode, type Standard } from './cmi.js';
+import { get, parseDuration2004, parseTimespan12, rollupCourse, seedCmi, summarizeCmi, type CmiSummary, type ItemResult, type LaunchMode, type Standard } from './cmi.js';
+import { recordScormActivity } from '../xapi/scorm-recording.service.js';
+import { commitStatements, launchedStatement, type ScormChange } from '../xapi/scorm-statements.js';
 import { interactionRecords, objectiveRecords } from './cmi-records.js';
 import { validateCmi } from './cmi-validation.js';
 import * as q from './player.queries.js';
@@ -93,7 +95,7 @@ export async function launchItem(
   registrationId: string,
   { itemId, mode = 'normal' }: { itemId?: string; mode?: LaunchMode } = {},
 ): Promise<Launch> {
-  const { registration, version } = await getRegistration(db, actor, registrationId);
+  const { registration, version, courseTitle } = await getRegistration(db, actor, registrationId);
   if (registration.userId !== actor.userId) throw new ForbiddenError('Only the learner can play their registration.');
   const plan = planFor(version);
   if (mode !== 'normal') return launchWithoutCredit(db, config, actor, registration, plan, mode, itemId);
@@ -124,6 +126,8 @@ export async function launchItem(
     ...(item.scormType === 'asset' ? { completionStatus: 'completed', lastCommittedAt: new Date() } : {}),
   });
   await recomputeResult(db, registration.tenantId, registration.id, launchable.map((i) => i.identifier), item.identifier, sequencing?.root ?? null);
+  const scorm = { appOrigin: config.appOrigin, learner: { userId: actor.userId, name: actor.displayName }, registrationId: registration.id, courseId: registration.courseId, courseTitle, item };
+  await recordScormActivity(db, registration.tenantId, config.appOrigin, [launchedStatement(scorm)]);
 
   const grant: RuntimeGrant = {
     r: registration.id, t: registration.tenantId, a: attempt.id, k: session, i: item.identifier, s: standard, u: actor.userId, n: actor.displayName,
@@ -218,7 +222,7 @@ export async function applyCommit(
   db: Db,
   grant: RuntimeGrant,
   body: CommitBody,
-  { final, suspendDataLimit12 }: { final: boolean; suspendDataLimit12: number },
+  { final, suspendDataLimit12, appOrigin }: { final: boolean; suspendDataLimit12: number; appOrigin: string },
 ): Promise<CommitAnswer> {
   const received = body.runtimeData?.cmi ?? body.cmi;
   const generalError = grant.s === 'scorm12' ? 101 : 391;
@@ -272,8 +276,35 @@ export async function applyCommit(
       root = (next ?? current)?.root ?? 'unchanged';
     }
     await recomputeResult(tx, grant.t, grant.r, plan.launchableIds, grant.i, root, { itemIdentifier: grant.i, ...summary });
+    const change = scormChange(grant.s, attempt, summary, attempt.cmi as Record<string, unknown>, stored, final);
+    if (change) {
+      const scorm = { appOrigin, learner: { userId: grant.u, name: grant.n }, registrationId: grant.r, courseId: registration!.courseId, courseTitle: plan.pkg.title, item };
+      await recordScormActivity(tx, grant.t, appOrigin, commitStatements(scorm, change));
+    }
     return { result: true, errorCode: 0, ...(outcome ? { sequencing: outcome } : {}) };
   });
+}
+
+/** What a commit changed that the LRS hears about (initialized, answers, completion, pass/fail, termination); null if nothing. */
+function scormChange(
+  standard: Standard,
+  before: { lastSequence: number; completionStatus: string; successStatus: string },
+  after: CmiSummary,
+  beforeCmi: Record<string, unknown>,
+  cmi: Record<string, unknown>,
+  final: boolean,
+): ScormChange | null {
+  const seen = new Set(interactionRecords(standard, beforeCmi).map((r) => JSON.stringify(r)));
+  const change: ScormChange = {
+    initialized: before.lastSequence === 0,
+    completed: after.completionStatus === 'completed' && before.completionStatus !== 'completed',
+    success: after.successStatus !== before.successStatus && (after.successStatus === 'passed' || after.successStatus === 'failed') ? after.successStatus : null,
+    score: { scaled: after.scoreScaled, raw: after.scoreRaw, min: after.scoreMin, max: after.scoreMax },
+    answered: interactionRecords(standard, cmi).filter((r) => !seen.has(JSON.stringify(r))),
+    terminated: final,
+    sessionSeconds: standard === 'scorm12' ? parseTimespan12(get(cmi, 'core.session_time')) : parseDuration2004(cmi.session_time),
+  };
+  return change.initialized || change.completed || change.success || change.answered.length || change.terminated ? change : null;
 }
 
 /**

@@ -8,6 +8,7 @@ import { ok } from '../../lib/http.js';
 import { isUuid } from '../../lib/ids.js';
 import * as q from './credentials.queries.js';
 import { createCredential, LRS_SCOPES } from './credentials.service.js';
+import { scormToXapiEnabled, setScormToXapi } from './scorm-recording.service.js';
 
 export default async function lrsCredentialsRoutes(app: FastifyInstance, { config }: { config: Config }) {
   const adminOnly = { preHandler: app.requireRole('owner', 'admin') };
@@ -16,6 +17,7 @@ export default async function lrsCredentialsRoutes(app: FastifyInstance, { confi
   const renderPage = async (tenantId: string, extra: Record<string, unknown> = {}) => ({
     title: 'Learning Record Store',
     endpoint,
+    scormToXapi: await scormToXapiEnabled(app.db, tenantId),
     credentials: await q.listCredentials(app.db, { tenantId }),
     scopes: LRS_SCOPES,
     form: { scope: 'all' },
@@ -41,6 +43,15 @@ export default async function lrsCredentialsRoutes(app: FastifyInstance, { confi
     await revoke(request.tenantId(), request.params.id);
     request.audit('lrs.credential.revoked', { type: 'lrs_credential', id: request.params.id });
     return reply.page('lrs/credentials', await renderPage(request.tenantId(), { notice: 'The key was revoked: it no longer opens the LRS.' }));
+  });
+
+  app.post<{ Body: { scormToXapi?: string } }>('/admin/lrs/settings', adminOnly, async (request, reply) => {
+    const enabled = request.body?.scormToXapi === 'on';
+    await setScormToXapi(app.db, request.tenantId(), enabled);
+    request.audit('lrs.settings.updated', { type: 'tenant', id: request.tenantId() }, { scormToXapi: enabled });
+    return reply.page('lrs/credentials', await renderPage(request.tenantId(), {
+      notice: enabled ? 'SCORM activity is now also recorded as xAPI statements.' : 'SCORM activity is no longer recorded as xAPI statements.',
+    }));
   });
 
   const api = app.withTypeProvider<TypeBoxTypeProvider>();

@@ -64,21 +64,41 @@ export async function storeStatements(
       await q.voidStatements(tx, { tenantId: client.tenantId, ids: voidTargets });
     }
 
-    await q.insertStatements(tx, client.tenantId, fresh.map((s) => toRow(s)));
+    await persist(tx, client.tenantId, fresh);
     await q.saveAttachments(tx, client.tenantId, attachments);
-    // GET /activities returns everything statements said about an activity: language maps and extensions merge.
-    const described = fresh.flatMap((s) => statementActivities(s)).filter((a) => a.definition);
-    const known = await q.findActivityDefinitions(tx, { tenantId: client.tenantId, ids: [...new Set(described.map((a) => a.id))] });
-    const changed = new Map<string, Json>();
-    for (const a of described) {
-      const before = changed.get(a.id) ?? known.get(a.id);
-      const merged = mergeDefinitions(before ?? {}, a.definition!);
-      // Most statements repeat what is known: only new or changed definitions are written.
-      if (!before || canonical(merged) !== canonical(before)) changed.set(a.id, merged);
-    }
-    await q.upsertActivityDefinitions(tx, client.tenantId, [...changed].map(([id, definition]) => ({ id, definition })));
   });
   return ids;
+}
+
+/** Inserts prepared statements with their links, and the activity definitions they bring (merged with what is known). */
+async function persist(tx: Db, tenantId: string, fresh: Json[]) {
+  await q.insertStatements(tx, tenantId, fresh.map((s) => toRow(s)));
+  // GET /activities returns everything statements said about an activity: language maps and extensions merge.
+  const described = fresh.flatMap((s) => statementActivities(s)).filter((a) => a.definition);
+  const known = await q.findActivityDefinitions(tx, { tenantId, ids: [...new Set(described.map((a) => a.id))] });
+  const changed = new Map<string, Json>();
+  for (const a of described) {
+    const before = changed.get(a.id) ?? known.get(a.id);
+    const merged = mergeDefinitions(before ?? {}, a.definition!);
+    // Most statements repeat what is known: only new or changed definitions are written.
+    if (!before || canonical(merged) !== canonical(before)) changed.set(a.id, merged);
+  }
+  await q.upsertActivityDefinitions(tx, tenantId, [...changed].map(([id, definition]) => ({ id, definition })));
+}
+
+/**
+ * Statements the platform makes itself (the SCORM player's activity): validated like any, stored with the
+ * platform as their authority, in the caller's transaction.
+ */
+export async function recordStatements(db: Db, tenantId: string, lrsOrigin: string, statements: Json[]) {
+  if (!statements.length) return;
+  const stored = new Date();
+  const authority = { objectType: 'Agent', name: 'Sun-SCORM player', account: { homePage: lrsOrigin, name: 'scorm-player' } };
+  const prepared = statements.map((s) => {
+    validateStatement(s, '2.0.0');
+    return prepare(s, { stored, authority, version: '2.0.0' });
+  });
+  await persist(db, tenantId, prepared);
 }
 
 export interface AttachmentPart {
