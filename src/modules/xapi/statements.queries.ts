@@ -110,42 +110,87 @@ export async function queryStatements(
   { limit, after, ceiling }: { limit: number; after?: number; ceiling?: number },
 ) {
   const s = xapiStatements;
-  const conditions: SQL[] = [eq(s.tenantId, tenantId), eq(s.voided, false)];
-  if (filter.since) conditions.push(gt(s.stored, filter.since));
-  if (filter.until) conditions.push(lte(s.stored, filter.until));
-  if (ceiling !== undefined) conditions.push(lte(s.seq, ceiling));
-  if (after !== undefined) conditions.push(filter.ascending ? gt(s.seq, after) : lt(s.seq, after));
-  const own = matches(s, filter);
-  if (own) {
-    // A statement that refers to another (StatementRef, voiding included) meets the filter if its target does.
-    const t = alias(xapiStatements, 'target');
-    const viaTarget = matches(t, filter)!;
-    // (In a raw fragment an alias renders as its name only, so the FROM names the table and alias itself.)
-    conditions.push(sql`(${own} or exists (select 1 from ${sql.raw('"xapi_statements" as "target"')} where ${t.tenantId} = ${s.tenantId} and ${t.id} = ${s.targetId} and ${viaTarget}))`);
+  const order = filter.ascending ? sql`asc` : sql`desc`;
+  const window: SQL[] = [eq(s.voided, false)];
+  if (filter.since) window.push(gt(s.stored, filter.since));
+  if (filter.until) window.push(lte(s.stored, filter.until));
+  if (ceiling !== undefined) window.push(lte(s.seq, ceiling));
+  if (after !== undefined) window.push(filter.ascending ? gt(s.seq, after) : lt(s.seq, after));
+
+  // Direct matches, driven by the most selective index: the agent links, the activity links, or the statements.
+  const a = xapiStatementAgents;
+  const act = xapiStatementActivities;
+  let direct: SQL;
+  if (filter.agentKey) {
+    direct = sql`select ${s.seq}, ${s.statement}, ${s.attachmentHashes} from ${a} join ${s} on ${s.tenantId} = ${a.tenantId} and ${s.seq} = ${a.statementSeq}
+      where ${a.tenantId} = ${tenantId} and ${a.agentKey} = ${filter.agentKey}${filter.relatedAgents ? sql`` : sql` and ${a.direct}`}
+      and ${and(...window, ...ownConditions(s, filter, { skipAgent: true }))} order by ${a.statementSeq} ${order} limit ${limit}`;
+  } else if (filter.activityId) {
+    direct = sql`select ${s.seq}, ${s.statement}, ${s.attachmentHashes} from ${act} join ${s} on ${s.tenantId} = ${act.tenantId} and ${s.seq} = ${act.statementSeq}
+      where ${act.tenantId} = ${tenantId} and ${act.activityId} = ${filter.activityId}${filter.relatedActivities ? sql`` : sql` and ${act.direct}`}
+      and ${and(...window, ...ownConditions(s, filter, { skipActivity: true }))} order by ${act.statementSeq} ${order} limit ${limit}`;
+  } else {
+    direct = sql`select ${s.seq}, ${s.statement}, ${s.attachmentHashes} from ${s}
+      where ${s.tenantId} = ${tenantId} and ${and(...window, ...ownConditions(s, filter, {}))} order by ${s.seq} ${order} limit ${limit}`;
   }
-  return db
-    .select({ seq: s.seq, statement: s.statement, attachmentHashes: s.attachmentHashes })
-    .from(s)
-    .where(and(...conditions))
-    .orderBy(filter.ascending ? asc(s.seq) : desc(s.seq))
-    .limit(limit);
+  const rows = (await rowsOf(db, direct)) as StatementPageRow[];
+  if (!matches(s, filter)) return rows;
+
+  // A statement that refers to another (StatementRef, voiding included) meets the filter if its target does
+  // (Communication 2.1.3). Such statements are few: the partial index on target_id finds them.
+  const t = alias(xapiStatements, 'target');
+  const viaTarget = sql`select ${s.seq}, ${s.statement}, ${s.attachmentHashes} from ${s}
+    where ${s.tenantId} = ${tenantId} and ${s.targetId} is not null and ${and(...window)}
+    and not (${matches(s, filter)!})
+    and exists (select 1 from ${sql.raw('"xapi_statements" as "target"')} where ${t.tenantId} = ${s.tenantId} and ${t.id} = ${s.targetId} and ${matches(t, filter)!})
+    order by ${s.seq} ${order} limit ${limit}`;
+  const referring = (await rowsOf(db, viaTarget)) as StatementPageRow[];
+  if (!referring.length) return rows;
+  return [...rows, ...referring].sort((x, y) => (filter.ascending ? x.seq - y.seq : y.seq - x.seq)).slice(0, limit);
+}
+
+interface StatementPageRow {
+  seq: number;
+  statement: Record<string, unknown>;
+  attachmentHashes: string[];
+}
+
+/** Raw rows from either driver (postgres.js returns an array, PGlite an object with rows), with seq as a number. */
+async function rowsOf(db: Db, query: SQL): Promise<StatementPageRow[]> {
+  const result = (await db.execute(query)) as unknown as Record<string, unknown>[] | { rows: Record<string, unknown>[] };
+  const rows = Array.isArray(result) ? result : result.rows;
+  return rows.map((r) => ({ seq: Number(r.seq), statement: r.statement as Record<string, unknown>, attachmentHashes: (r.attachment_hashes as string[]) ?? [] }));
+}
+
+/** The direct-match conditions on the statement row itself (the driving link table handles its own filter). */
+function ownConditions(s: typeof xapiStatements, filter: StatementFilter, { skipAgent = false, skipActivity = false }: { skipAgent?: boolean; skipActivity?: boolean }): SQL[] {
+  const parts: SQL[] = [];
+  if (filter.verbId) parts.push(eq(s.verbId, filter.verbId));
+  if (filter.registration) parts.push(eq(s.registration, filter.registration));
+  if (filter.agentKey && !skipAgent) parts.push(agentMatch(s, filter));
+  if (filter.activityId && !skipActivity) parts.push(activityMatch(s, filter));
+  return parts;
+}
+
+type StatementsTable = { tenantId: AnyPgColumn; seq: AnyPgColumn; verbId: AnyPgColumn; registration: AnyPgColumn };
+
+function agentMatch(s: StatementsTable, filter: StatementFilter): SQL {
+  const a = xapiStatementAgents;
+  return sql`exists (select 1 from ${a} where ${a.tenantId} = ${s.tenantId} and ${a.agentKey} = ${filter.agentKey} and ${a.statementSeq} = ${s.seq}${filter.relatedAgents ? sql`` : sql` and ${a.direct}`})`;
+}
+
+function activityMatch(s: StatementsTable, filter: StatementFilter): SQL {
+  const a = xapiStatementActivities;
+  return sql`exists (select 1 from ${a} where ${a.tenantId} = ${s.tenantId} and ${a.activityId} = ${filter.activityId} and ${a.statementSeq} = ${s.seq}${filter.relatedActivities ? sql`` : sql` and ${a.direct}`})`;
 }
 
 /** The filters other than time and paging, on one statements table (or alias); null when there are none. */
-type StatementsTable = { tenantId: AnyPgColumn; seq: AnyPgColumn; verbId: AnyPgColumn; registration: AnyPgColumn };
-
 function matches(s: StatementsTable, filter: StatementFilter): SQL | null {
   const parts: SQL[] = [];
   if (filter.verbId) parts.push(eq(s.verbId, filter.verbId));
   if (filter.registration) parts.push(eq(s.registration, filter.registration));
-  if (filter.agentKey) {
-    const a = xapiStatementAgents;
-    parts.push(sql`exists (select 1 from ${a} where ${a.tenantId} = ${s.tenantId} and ${a.agentKey} = ${filter.agentKey} and ${a.statementSeq} = ${s.seq}${filter.relatedAgents ? sql`` : sql` and ${a.direct}`})`);
-  }
-  if (filter.activityId) {
-    const a = xapiStatementActivities;
-    parts.push(sql`exists (select 1 from ${a} where ${a.tenantId} = ${s.tenantId} and ${a.activityId} = ${filter.activityId} and ${a.statementSeq} = ${s.seq}${filter.relatedActivities ? sql`` : sql` and ${a.direct}`})`);
-  }
+  if (filter.agentKey) parts.push(agentMatch(s, filter));
+  if (filter.activityId) parts.push(activityMatch(s, filter));
   return parts.length ? and(...parts)! : null;
 }
 
