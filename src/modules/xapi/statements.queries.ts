@@ -27,21 +27,41 @@ export async function findStatementsByIds(db: Db, { tenantId, ids }: { tenantId:
     .where(and(eq(xapiStatements.tenantId, tenantId), inArray(xapiStatements.id, ids)));
 }
 
-/** Inserts statements with their agent and activity links, in the caller's transaction. */
+/**
+ * Inserts statements with their agent and activity links, in the caller's transaction. Each insert sends one array
+ * per column (unnest) rather than one parameter per value: a batch of 100 statements is a few hundred link rows,
+ * and building a query with thousands of parameters cost more than running it.
+ */
 export async function insertStatements(db: Db, tenantId: string, rows: NewStatement[]) {
   if (!rows.length) return;
-  const inserted = await db
-    .insert(xapiStatements)
-    .values(rows.map((r) => ({
-      tenantId, id: r.id, stored: r.stored, timestamp: r.timestamp, verbId: r.verbId, voidsId: r.voidsId, targetId: r.targetId,
-      registration: r.registration, statement: r.statement, attachmentHashes: r.attachmentHashes,
-    })))
-    .returning({ id: xapiStatements.id, seq: xapiStatements.seq });
-  const seqOf = new Map(inserted.map((r) => [r.id, r.seq]));
-  const agents = rows.flatMap((r) => r.agents.map((a) => ({ tenantId, statementSeq: seqOf.get(r.id)!, agentKey: a.key, direct: a.direct })));
-  const activities = rows.flatMap((r) => r.activities.map((a) => ({ tenantId, statementSeq: seqOf.get(r.id)!, activityId: a.id, direct: a.direct })));
-  if (agents.length) await db.insert(xapiStatementAgents).values(agents).onConflictDoNothing();
-  if (activities.length) await db.insert(xapiStatementActivities).values(activities).onConflictDoNothing();
+  const column = <T>(pick: (r: NewStatement) => T) => rows.map(pick);
+  const inserted = await rowsOf(db, sql`
+    insert into ${xapiStatements} (tenant_id, id, stored, timestamp, verb_id, voids_id, target_id, registration, statement, attachment_hashes)
+    select ${tenantId}::uuid, id, stored, ts, verb, voids, target, registration, statement::jsonb, hashes::jsonb
+    from unnest(${pgArray(column((r) => r.id))}::uuid[], ${pgArray(column((r) => r.stored.toISOString()))}::timestamptz[],
+      ${pgArray(column((r) => r.timestamp.toISOString()))}::timestamptz[], ${pgArray(column((r) => r.verbId))}::text[],
+      ${pgArray(column((r) => r.voidsId))}::uuid[], ${pgArray(column((r) => r.targetId))}::uuid[], ${pgArray(column((r) => r.registration))}::uuid[],
+      ${pgArray(column((r) => JSON.stringify(r.statement)))}::text[], ${pgArray(column((r) => JSON.stringify(r.attachmentHashes)))}::text[])
+      as t(id, stored, ts, verb, voids, target, registration, statement, hashes)
+    returning id, seq`);
+  const seqOf = new Map(inserted.map((r) => [String(r.id), Number(r.seq)]));
+  const agents = rows.flatMap((r) => r.agents.map((a) => ({ seq: seqOf.get(r.id)!, key: a.key, direct: a.direct })));
+  const activities = rows.flatMap((r) => r.activities.map((a) => ({ seq: seqOf.get(r.id)!, key: a.id, direct: a.direct })));
+  if (agents.length) {
+    await db.execute(sql`insert into ${xapiStatementAgents} (tenant_id, statement_seq, agent_key, direct)
+      select ${tenantId}::uuid, * from unnest(${pgArray(agents.map((a) => a.seq))}::bigint[], ${pgArray(agents.map((a) => a.key))}::text[], ${pgArray(agents.map((a) => a.direct))}::boolean[])
+      on conflict do nothing`);
+  }
+  if (activities.length) {
+    await db.execute(sql`insert into ${xapiStatementActivities} (tenant_id, statement_seq, activity_id, direct)
+      select ${tenantId}::uuid, * from unnest(${pgArray(activities.map((a) => a.seq))}::bigint[], ${pgArray(activities.map((a) => a.key))}::text[], ${pgArray(activities.map((a) => a.direct))}::boolean[])
+      on conflict do nothing`);
+  }
+}
+
+/** A Postgres array literal, sent as one text parameter (both drivers pass it through unchanged). */
+function pgArray(values: (string | number | boolean | null)[]): string {
+  return `{${values.map((v) => (v === null ? 'NULL' : typeof v === 'string' ? `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"` : String(v))).join(',')}}`;
 }
 
 /** Marks statements voided (only ones that are not voiding statements themselves). */
@@ -133,7 +153,7 @@ export async function queryStatements(
     direct = sql`select ${s.seq}, ${s.statement}, ${s.attachmentHashes} from ${s}
       where ${s.tenantId} = ${tenantId} and ${and(...window, ...ownConditions(s, filter, {}))} order by ${s.seq} ${order} limit ${limit}`;
   }
-  const rows = (await rowsOf(db, direct)) as StatementPageRow[];
+  const rows = await pageRows(db, direct);
   if (!matches(s, filter)) return rows;
 
   // A statement that refers to another (StatementRef, voiding included) meets the filter if its target does
@@ -144,7 +164,7 @@ export async function queryStatements(
     and not (${matches(s, filter)!})
     and exists (select 1 from ${sql.raw('"xapi_statements" as "target"')} where ${t.tenantId} = ${s.tenantId} and ${t.id} = ${s.targetId} and ${matches(t, filter)!})
     order by ${s.seq} ${order} limit ${limit}`;
-  const referring = (await rowsOf(db, viaTarget)) as StatementPageRow[];
+  const referring = await pageRows(db, viaTarget);
   if (!referring.length) return rows;
   return [...rows, ...referring].sort((x, y) => (filter.ascending ? x.seq - y.seq : y.seq - x.seq)).slice(0, limit);
 }
@@ -155,11 +175,14 @@ interface StatementPageRow {
   attachmentHashes: string[];
 }
 
-/** Raw rows from either driver (postgres.js returns an array, PGlite an object with rows), with seq as a number. */
-async function rowsOf(db: Db, query: SQL): Promise<StatementPageRow[]> {
+/** Raw rows from either driver: postgres.js returns an array, PGlite an object with rows. */
+async function rowsOf(db: Db, query: SQL): Promise<Record<string, unknown>[]> {
   const result = (await db.execute(query)) as unknown as Record<string, unknown>[] | { rows: Record<string, unknown>[] };
-  const rows = Array.isArray(result) ? result : result.rows;
-  return rows.map((r) => ({ seq: Number(r.seq), statement: r.statement as Record<string, unknown>, attachmentHashes: (r.attachment_hashes as string[]) ?? [] }));
+  return Array.isArray(result) ? result : result.rows;
+}
+
+async function pageRows(db: Db, query: SQL): Promise<StatementPageRow[]> {
+  return (await rowsOf(db, query)).map((r) => ({ seq: Number(r.seq), statement: r.statement as Record<string, unknown>, attachmentHashes: (r.attachment_hashes as string[]) ?? [] }));
 }
 
 /** The direct-match conditions on the statement row itself (the driving link table handles its own filter). */
