@@ -12,7 +12,8 @@ import { findVersionStorage } from '../modules/courses/courses.queries.js';
 import { readContentGrant } from './content-urls.js';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import { applyCommit, prepareRuntime, readRuntimeGrant, type CommitBody } from '../modules/player/player.service.js';
+import { applyCommit, type CommitBody } from '../modules/player/commit.service.js';
+import { prepareRuntime, readRuntimeGrant } from '../modules/player/player.service.js';
 import { PUBLIC_DIR } from '../paths.js';
 import { join } from 'node:path';
 

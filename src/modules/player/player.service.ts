@@ -1,6 +1,6 @@
 // Rules of the SCORM player: who may take a course (one place, so enrolment and purchase rules slot in later),
-// registrations pinned to a version, launching an item (attempts, resume, seeded CMI), and applying commits:
-// ordered, idempotent, refused after Terminate, durable once acknowledged.
+// registrations pinned to a version, launching an item (attempts, resume, seeded CMI, review and browse), and
+// navigation. Applying commits is commit.service.ts; the course result is results.ts.
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
@@ -12,15 +12,13 @@ import type { Principal } from '../accounts/accounts.queries.js';
 import { findCourse } from '../courses/courses.queries.js';
 import { encodeLaunchPath } from '../courses/courses.service.js';
 import type { Item, Organization } from '../courses/manifest/types.js';
-import { get, parseDuration2004, parseTimespan12, rollupCourse, seedCmi, summarizeCmi, type CmiSummary, type ItemResult, type LaunchMode, type Standard } from './cmi.js';
 import { recordScormActivity } from '../xapi/scorm-recording.service.js';
-import { commitStatements, launchedStatement, type ScormChange } from '../xapi/scorm-statements.js';
-import { interactionRecords, objectiveRecords } from './cmi-records.js';
-import { validateCmi } from './cmi-validation.js';
+import { launchedStatement } from '../xapi/scorm-statements.js';
+import { seedCmi, type LaunchMode, type Standard } from './cmi.js';
 import * as q from './player.queries.js';
-import { launchableItems, loadPlan, planFor, type VersionPlan } from './version-plan.js';
-import { activityTreeFor, endScoSession, isNavigationRequest, isSequenced, openSession, requestNavigation, type SequencingSnapshot } from './sequencing.service.js';
-import type { RootResult } from './sequencing/sequencing-engine.js';
+import { recomputeResult } from './results.js';
+import { activityTreeFor, isNavigationRequest, isSequenced, openSession, requestNavigation, type SequencingSnapshot } from './sequencing.service.js';
+import { planFor, type VersionPlan } from './version-plan.js';
 
 /**
  * Access to a course, in one place. Today every active course of the tenant is open to its members; assignment,
@@ -192,205 +190,7 @@ export async function prepareRuntime(db: Db, config: Config, grant: RuntimeGrant
 }
 
 /** SCORM 1.2 wants "Last, First" (RTE 3.4.2 cmi.core.student_name); we only know a display name. */
-function learnerName(displayName: string): string {
+export function learnerName(displayName: string): string {
   const parts = displayName.trim().split(/\s+/);
   return parts.length < 2 ? displayName : `${parts.at(-1)}, ${parts.slice(0, -1).join(' ')}`;
-}
-
-export interface CommitBody {
-  commitSequence?: number;
-  runtimeData?: { cmi?: Record<string, unknown> };
-  cmi?: Record<string, unknown>;
-  /** SCORM 2004: adl.nav.request as the content left it, sent with the final commit. */
-  navRequest?: unknown;
-}
-
-export interface CommitAnswer {
-  result: boolean;
-  errorCode: number;
-  /** SCORM 2004 final commits: whether the sequencer now delivers an activity, or ended the session. */
-  sequencing?: 'deliver' | 'ended' | 'wait';
-}
-
-/**
- * Applies a commit from the runtime. Ordered and idempotent by commitSequence: a number already applied answers
- * the same success and changes nothing. Refused after the attempt terminated (2004 error 143 "Commit After
- * Termination"; 1.2 has no such code, so 101 "General Exception"). The answer goes out only after the row is
- * written, so an acknowledged commit survives a crash.
- */
-export async function applyCommit(
-  db: Db,
-  grant: RuntimeGrant,
-  body: CommitBody,
-  { final, suspendDataLimit12, appOrigin }: { final: boolean; suspendDataLimit12: number; appOrigin: string },
-): Promise<CommitAnswer> {
-  const received = body.runtimeData?.cmi ?? body.cmi;
-  const generalError = grant.s === 'scorm12' ? 101 : 391;
-  if (!received || typeof received !== 'object' || Array.isArray(received)) return { result: false, errorCode: generalError };
-  const sequence = Number.isInteger(body.commitSequence) ? body.commitSequence! : null;
-  const checked = validateCmi(grant.s, received, { suspendDataLimit12 });
-  if (!checked.ok) return { result: false, errorCode: checked.errorCode };
-  // Review and browse are no-credit: the content runs as usual, and what it reports is not kept.
-  if (grant.m) return { result: true, errorCode: 0 };
-  const cmi = withLmsIdentity(grant, received);
-
-  const sequenced = final && isSequenced(grant.s);
-  const navRequest = typeof body.navRequest === 'string' && body.navRequest.length <= 4000 ? body.navRequest : null;
-
-  return db.transaction(async (tx) => {
-    // Sequencing steps lock the registration before any attempt; so does a final 2004 commit (no deadlock).
-    const locked = sequenced ? await q.lockSequencingState(tx, { tenantId: grant.t, registrationId: grant.r }) : null;
-    const attempt = await q.lockAttempt(tx, { tenantId: grant.t, attemptId: grant.a });
-    if (!attempt || attempt.registrationId !== grant.r) return { result: false, errorCode: generalError };
-    // A newer launch of this item took over (a second tab, or a beacon arriving after the learner came back).
-    if (attempt.runtimeSession !== grant.k) return { result: false, errorCode: generalError };
-    if (attempt.terminatedAt) return { result: false, errorCode: grant.s === 'scorm12' ? 101 : 143 };
-    if (sequence !== null && sequence <= attempt.lastSequence) return { result: true, errorCode: 0 };
-
-    const registration = await q.findRegistrationVersion(tx, { tenantId: grant.t, registrationId: grant.r });
-    const plan = registration ? await loadPlan(tx, { tenantId: grant.t, versionId: registration.courseVersionId }) : null;
-    const item = plan?.items.get(grant.i);
-    if (!plan || !item) return { result: false, errorCode: generalError };
-
-    const stored = final ? completeUnreported(grant.s, cmi, item) : cmi;
-    const summary = summarizeCmi(grant.s, stored, item, attempt.totalTimeSeconds);
-    await q.updateAttempt(tx, { tenantId: grant.t, attemptId: attempt.id }, {
-      cmi: stored,
-      ...summary,
-      lastSequence: sequence ?? attempt.lastSequence + 1,
-      lastCommittedAt: new Date(),
-      terminatedAt: final ? new Date() : null,
-    });
-    await syncRecords(tx, grant, { courseId: registration!.courseId, attemptId: attempt.id, before: attempt.cmi as Record<string, unknown> }, stored);
-    // 2004: the sequencer's rollup changes only when a SCO's session ends; until then the course keeps its status.
-    let root: RootResult | 'unchanged' | null = isSequenced(grant.s) ? 'unchanged' : null;
-    let outcome: CommitAnswer['sequencing'];
-    const tree = sequenced ? activityTreeFor(plan) : null;
-    if (tree && locked) {
-      const current = locked.sequencingState as SequencingSnapshot | null;
-      const next = endScoSession(tree, current, grant.i, stored, navRequest);
-      if (next) {
-        await q.touchRegistration(tx, { tenantId: grant.t, registrationId: grant.r }, { sequencingState: next });
-        outcome = next.current && next.current !== grant.i ? 'deliver' : next.current ? 'wait' : 'ended';
-      }
-      root = (next ?? current)?.root ?? 'unchanged';
-    }
-    await recomputeResult(tx, grant.t, grant.r, plan.launchableIds, grant.i, root, { itemIdentifier: grant.i, ...summary });
-    const change = scormChange(grant.s, attempt, summary, attempt.cmi as Record<string, unknown>, stored, final);
-    if (change) {
-      const scorm = { appOrigin, learner: { userId: grant.u, name: grant.n }, registrationId: grant.r, courseId: registration!.courseId, courseTitle: plan.pkg.title, item };
-      await recordScormActivity(tx, grant.t, appOrigin, commitStatements(scorm, change));
-    }
-    return { result: true, errorCode: 0, ...(outcome ? { sequencing: outcome } : {}) };
-  });
-}
-
-/** What a commit changed that the LRS hears about (initialized, answers, completion, pass/fail, termination); null if nothing. */
-function scormChange(
-  standard: Standard,
-  before: { lastSequence: number; completionStatus: string; successStatus: string },
-  after: CmiSummary,
-  beforeCmi: Record<string, unknown>,
-  cmi: Record<string, unknown>,
-  final: boolean,
-): ScormChange | null {
-  const seen = new Set(interactionRecords(standard, beforeCmi).map((r) => JSON.stringify(r)));
-  const change: ScormChange = {
-    initialized: before.lastSequence === 0,
-    completed: after.completionStatus === 'completed' && before.completionStatus !== 'completed',
-    success: after.successStatus !== before.successStatus && (after.successStatus === 'passed' || after.successStatus === 'failed') ? after.successStatus : null,
-    score: { scaled: after.scoreScaled, raw: after.scoreRaw, min: after.scoreMin, max: after.scoreMax },
-    answered: interactionRecords(standard, cmi).filter((r) => !seen.has(JSON.stringify(r))),
-    terminated: final,
-    sessionSeconds: standard === 'scorm12' ? parseTimespan12(get(cmi, 'core.session_time')) : parseDuration2004(cmi.session_time),
-  };
-  return change.initialized || change.completed || change.success || change.answered.length || change.terminated ? change : null;
-}
-
-/**
- * Keeps the interaction and objective rows in step with the CMI, rewriting them only when the content changed
- * them (compared in a canonical form: jsonb does not keep key order).
- */
-async function syncRecords(db: Db, grant: RuntimeGrant, at: { courseId: string; attemptId: string; before: Record<string, unknown> }, cmi: Record<string, unknown>) {
-  const scope = { tenantId: grant.t, courseId: at.courseId, registrationId: grant.r, attemptId: at.attemptId };
-  if (canonicalJson(at.before.interactions) !== canonicalJson(cmi.interactions)) {
-    // 1.2 interactions are write-only: each run-time session journals its own from index 0.
-    await q.replaceInteractions(db, scope, grant.s === 'scorm12' ? grant.k : '', interactionRecords(grant.s, cmi));
-  }
-  if (canonicalJson(at.before.objectives) !== canonicalJson(cmi.objectives)) await q.replaceObjectives(db, scope, objectiveRecords(grant.s, cmi));
-}
-
-function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value ?? null);
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
-}
-
-/**
- * Content that ends without reporting completion is completed by the LMS: SCORM 1.2 RTE 3.4.4 (a SCO that never
- * sets cmi.core.lesson_status is completed on LMSFinish), and in 2004 IMS SS delivery controls, whose default
- * completionSetByContent="false" leaves completion to the LMS when the attempt ends. Otherwise "minimum calls"
- * content could never be completed.
- */
-function completeUnreported(standard: Standard, cmi: Record<string, unknown>, item: Item): Record<string, unknown> {
-  if (standard === 'scorm12') {
-    const core = cmi.core as Record<string, unknown> | undefined;
-    if (!core || (core.lesson_status && core.lesson_status !== 'not attempted')) return cmi;
-    return { ...cmi, core: { ...core, lesson_status: 'completed' } };
-  }
-  const reported = cmi.completion_status === 'completed' || cmi.completion_status === 'incomplete';
-  if (reported || item.sequencing?.deliveryControls.completionSetByContent) return cmi;
-  return { ...cmi, completion_status: 'completed' };
-}
-
-/** Who the learner is, whatever the request says: the LMS's values replace the commit's (read-only to content). */
-function withLmsIdentity(grant: RuntimeGrant, cmi: Record<string, unknown>): Record<string, unknown> {
-  const name = learnerName(grant.n);
-  if (grant.s === 'scorm12') {
-    const core = (cmi.core && typeof cmi.core === 'object' ? cmi.core : {}) as Record<string, unknown>;
-    return { ...cmi, core: { ...core, student_id: grant.u, student_name: name, credit: 'credit', lesson_mode: 'normal' } };
-  }
-  return { ...cmi, learner_id: grant.u, learner_name: name, credit: 'credit', mode: 'normal' };
-}
-
-/**
- * The course result. SCORM 2004 takes status and score from the sequencer's root activity (rollup rules, measure
- * weights, objectives all applied), or keeps them ('unchanged') between SCO terminations; 1.2 has no rollup model,
- * so the SCOs' results are combined. `latest` is the result just written, which spares a query for one-SCO courses.
- */
-async function recomputeResult(
-  db: Db,
-  tenantId: string,
-  registrationId: string,
-  launchable: string[],
-  lastItem: string,
-  root: RootResult | 'unchanged' | null | undefined,
-  latest?: ItemResult,
-) {
-  const results = latest && launchable.length === 1 && launchable[0] === latest.itemIdentifier
-    ? [latest]
-    : await q.listLatestResults(db, { tenantId, registrationId });
-  const combined = rollupCourse(launchable, results);
-  if (root === 'unchanged') {
-    await q.touchRegistration(db, { tenantId, registrationId }, { totalTimeSeconds: combined.totalTimeSeconds, lastItemIdentifier: lastItem });
-    return;
-  }
-  const result = root
-    ? {
-        ...combined,
-        completionStatus: root.completionStatus !== 'unknown' ? root.completionStatus : combined.completionStatus === 'not attempted' ? 'not attempted' : 'incomplete',
-        successStatus: root.successStatus,
-        scoreScaled: root.scoreScaled ?? (launchable.length === 1 ? combined.scoreScaled : null),
-      }
-    : combined;
-  await q.touchRegistration(db, { tenantId, registrationId }, {
-    completionStatus: result.completionStatus,
-    successStatus: result.successStatus,
-    scoreScaled: result.scoreScaled,
-    scoreRaw: result.scoreRaw,
-    scoreMin: result.scoreMin,
-    scoreMax: result.scoreMax,
-    totalTimeSeconds: result.totalTimeSeconds,
-    lastItemIdentifier: lastItem,
-  }, { completed: result.completionStatus === 'completed' });
 }
