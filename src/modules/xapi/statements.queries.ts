@@ -24,7 +24,7 @@ export async function findStatementsByIds(db: Db, { tenantId, ids }: { tenantId:
   return db
     .select({ id: xapiStatements.id, verbId: xapiStatements.verbId, voided: xapiStatements.voided, statement: xapiStatements.statement })
     .from(xapiStatements)
-    .where(and(eq(xapiStatements.tenantId, tenantId), inArray(xapiStatements.id, ids)));
+    .where(and(eq(xapiStatements.tenantId, tenantId), sql`${xapiStatements.id} = any(${pgArray(ids)}::uuid[])`));
 }
 
 /**
@@ -76,7 +76,7 @@ export async function findActivityDefinitions(db: Db, { tenantId, ids }: { tenan
   const rows = await db
     .select({ activityId: xapiActivities.activityId, definition: xapiActivities.definition })
     .from(xapiActivities)
-    .where(and(eq(xapiActivities.tenantId, tenantId), inArray(xapiActivities.activityId, ids)));
+    .where(and(eq(xapiActivities.tenantId, tenantId), sql`${xapiActivities.activityId} = any(${pgArray(ids)}::text[])`));
   return new Map(rows.map((r) => [r.activityId, r.definition ?? {}]));
 }
 
