@@ -9,19 +9,11 @@
 // per learner and course, statements spread over the last year. Env: BENCH_LRS_STATEMENTS, BENCH_LRS_QUERIES
 // (per filter, default 200), DATABASE_URL (Postgres; else in-memory PGlite, which loads far more slowly).
 import { randomBytes } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { eq, sql } from 'drizzle-orm';
-import { buildApp } from '../src/app.js';
-import { loadConfig } from '../src/config.js';
-import { openDatabase, type Db } from '../src/db/client.js';
-import { runMigrations } from '../src/db/migrate.js';
-import { tenants, users } from '../src/db/schema/index.js';
-import { seedDemoData } from '../src/db/seed.js';
+import { sql } from 'drizzle-orm';
+import type { Db } from '../src/db/client.js';
 import { insertTenant } from '../src/modules/operator/operator.queries.js';
-import { createCredential } from '../src/modules/xapi/credentials.service.js';
 import { positiveInt } from './env.js';
+import { startLrsBench } from './lrs-setup.js';
 
 // PGlite (one WASM thread) loads a million rows slowly; by default it gets a fifth of Postgres's store.
 const STATEMENTS = positiveInt('BENCH_LRS_STATEMENTS', process.env.DATABASE_URL ? 1_000_000 : 200_000);
@@ -74,21 +66,8 @@ async function load(db: Db, tenantId: string, count: number) {
 const percentile = (sorted: number[], p: number) => sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)]!;
 
 async function main() {
-  const dataDir = await mkdtemp(join(tmpdir(), 'sun-scorm-lrs-query-bench-'));
-  const database = process.env.DATABASE_URL
-    ? await openDatabase({ databaseUrl: process.env.DATABASE_URL, dataDir: '' })
-    : await openDatabase({ databaseUrl: null, dataDir: '', inMemory: true });
-  const config = loadConfig(
-    { NODE_ENV: 'production', LOG_LEVEL: 'silent', SESSION_SECRET: randomBytes(32).toString('hex'), DATA_DIR: dataDir },
-    { cookieSecure: false, rateLimitPerMinute: 1_000_000_000, lrsRateLimitPerMinute: 1_000_000_000 },
-  );
-  await runMigrations(database);
-  const app = await buildApp(config, { database });
+  const { database, tenant, statementsUrl: base, headers, close } = await startLrsBench('lrs-query-bench');
   try {
-    await seedDemoData(database.db, { production: false });
-    const [tenant] = await database.db.select().from(tenants).where(eq(tenants.slug, 'acme'));
-    const [admin] = await database.db.select().from(users).where(eq(users.email, 'admin@acme.test'));
-    if (!tenant || !admin) throw new Error('the demo tenant is missing');
     const other = await insertTenant(database.db, { name: 'Other', slug: `other-${randomBytes(3).toString('hex')}`, domain: null });
     const started = Date.now();
     process.stdout.write(`loading ${STATEMENTS} statements for the measured tenant and ${STATEMENTS} for another (${database.driver})...\n`);
@@ -97,10 +76,6 @@ async function main() {
     await database.db.execute(sql`vacuum analyze xapi_statements, xapi_statement_agents, xapi_statement_activities`);
     process.stdout.write(`loaded in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
 
-    const principal = { userId: admin.id, tenantId: tenant.id, tenantName: tenant.name, tenantSlug: tenant.slug, role: 'admin' as const, email: admin.email, displayName: admin.displayName, via: 'token' as const, credentialId: 'bench' };
-    const { key, secret } = await createCredential(database.db, principal, { name: 'bench', scope: 'all' });
-    const base = `${await app.listen({ host: '127.0.0.1', port: 0 })}/xapi/statements`;
-    const headers = { authorization: `Basic ${Buffer.from(`${key}:${secret}`).toString('base64')}`, 'x-experience-api-version': '2.0.0' };
     const pick = (n: number) => Math.floor(Math.random() * n);
     const since = () => new Date(Date.now() - pick(365) * 86_400_000).toISOString();
     const filters: [string, () => string][] = [
@@ -138,8 +113,7 @@ async function main() {
     const worst = Math.max(...p95s);
     console.log(`\nsummary (${database.driver}, ${STATEMENTS} statements in the tenant, ${STATEMENTS} in another): the slowest filter's p95 is ${worst.toFixed(1)} ms (goal: under 50 ms), i.e. ${(worst / 50).toFixed(2)}x the goal.`);
   } finally {
-    await app.close();
-    await database.close();
+    await close();
   }
 }
 

@@ -11,20 +11,12 @@
 // Both are closed loops timed alike (bench/closed-loop.ts) against the same database (in-memory PGlite, or
 // Postgres with DATABASE_URL). The HTTP client runs in this process, on the same two shared cores. The issue's
 // goal is at least 0.5x. Env: BENCH_LRS_SECONDS (default 10), BENCH_LRS_CLIENTS (default 8), DATABASE_URL.
-import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { eq, sql } from 'drizzle-orm';
-import { buildApp } from '../src/app.js';
-import { loadConfig } from '../src/config.js';
-import { openDatabase } from '../src/db/client.js';
-import { runMigrations } from '../src/db/migrate.js';
-import { tenants, users, xapiStatements } from '../src/db/schema/index.js';
-import { seedDemoData } from '../src/db/seed.js';
-import { createCredential } from '../src/modules/xapi/credentials.service.js';
+import { randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import { xapiStatements } from '../src/db/schema/index.js';
 import { closedLoops, type ClosedLoopResult } from './closed-loop.js';
 import { positiveInt } from './env.js';
+import { startLrsBench } from './lrs-setup.js';
 
 const SECONDS = positiveInt('BENCH_LRS_SECONDS', 10);
 const CLIENTS = positiveInt('BENCH_LRS_CLIENTS', 8);
@@ -57,25 +49,9 @@ function summarize(result: ClosedLoopResult) {
 }
 
 async function main() {
-  const dataDir = await mkdtemp(join(tmpdir(), 'sun-scorm-lrs-bench-'));
-  const database = process.env.DATABASE_URL
-    ? await openDatabase({ databaseUrl: process.env.DATABASE_URL, dataDir: '' })
-    : await openDatabase({ databaseUrl: null, dataDir: '', inMemory: true });
-  const config = loadConfig(
-    { NODE_ENV: 'production', LOG_LEVEL: 'silent', SESSION_SECRET: randomBytes(32).toString('hex'), DATA_DIR: dataDir },
-    { cookieSecure: false, rateLimitPerMinute: 1_000_000_000, lrsRateLimitPerMinute: 1_000_000_000 },
-  );
-  await runMigrations(database);
-  const app = await buildApp(config, { database });
+  const { database, config, tenant, statementsUrl: url, headers: auth, close } = await startLrsBench('lrs-bench');
   try {
-    await seedDemoData(database.db, { production: false });
-    const [tenant] = await database.db.select().from(tenants).where(eq(tenants.slug, 'acme'));
-    const [admin] = await database.db.select().from(users).where(eq(users.email, 'admin@acme.test'));
-    if (!tenant || !admin) throw new Error('the demo tenant is missing');
-    const principal = { userId: admin.id, tenantId: tenant.id, tenantName: tenant.name, tenantSlug: tenant.slug, role: 'admin' as const, email: admin.email, displayName: admin.displayName, via: 'token' as const, credentialId: 'bench' };
-    const { key, secret } = await createCredential(database.db, principal, { name: 'bench', scope: 'all' });
-    const url = `${await app.listen({ host: '127.0.0.1', port: 0 })}/xapi/statements`;
-    const headers = { authorization: `Basic ${Buffer.from(`${key}:${secret}`).toString('base64')}`, 'x-experience-api-version': '2.0.0', 'content-type': 'application/json' };
+    const headers = { ...auth, 'content-type': 'application/json' };
     const firstSequence = Array.from({ length: CLIENTS }, () => 1);
 
     process.stdout.write(`measuring ours: ${CLIENTS} clients POSTing batches of ${BATCH} statements over HTTP (${SECONDS} s)...\n`);
@@ -107,8 +83,7 @@ async function main() {
     for (const [name, r] of [['ours', ours], ['bare', bare]] as const) if (r.failures) console.log(`! ${name}: ${r.failures} failed: ${r.samples.join(' | ')}`);
     console.log(`\nsummary (${database.driver}, ${CLIENTS} clients, ${SECONDS} s each, ${count} statements stored in all): ingestion through the LRS runs at ${ratio.toFixed(2)}x the statements/s of a bare multi-row INSERT of the same rows (goal: at least 0.5x).`);
   } finally {
-    await app.close();
-    await database.close();
+    await close();
   }
 }
 

@@ -17,23 +17,7 @@ t.teardown(() => live.close());
 const current = (page: Page) => page.$eval('.player-toc [aria-current="page"]', (e) => e.textContent!.trim());
 
 t.test('Golf 2004 forced sequential order, played through the sequencer', async (t) => {
-  const tenant = await createTenant(ctx.app);
-  const author = await apiToken(ctx.app, tenant.author.email);
-  const body = multipartFile(fixtureZip('scorm2004-3rd-seq-forced-sequential-golf', 'SequencingForcedSequential_SCORM20043rdEdition.zip'));
-  t.equal((await ctx.app.inject({ method: 'POST', url: '/api/courses', headers: { ...bearer(author), ...body.headers }, payload: body.payload })).statusCode, 201);
-
-  const context = await chromium.createBrowserContext();
-  t.teardown(() => context.close());
-  const page = await context.newPage();
-  const problems: string[] = [];
-  page.on('pageerror', (error) => problems.push(String(error)));
-  page.on('dialog', (dialog) => dialog.accept());
-  await page.setViewport({ width: 1280, height: 900 });
-  await signIn(page, appOrigin, tenant.learner.email);
-  await Promise.all([page.waitForNavigation(), page.click('.course-list form button')]);
-  const registrationId = page.url().split('/').pop()!;
-  const learner = await apiToken(ctx.app, tenant.learner.email);
-  const read = async () => (await ctx.app.inject({ method: 'GET', url: `/api/registrations/${registrationId}`, headers: bearer(learner) })).json().data;
+  const { page, read, problems } = await startCourse(t, 'scorm2004-3rd-seq-forced-sequential-golf', 'SequencingForcedSequential_SCORM20043rdEdition.zip');
 
   // First SCO: two pages in, then Save and exit.
   let { launchpage } = await golf(page);
@@ -47,8 +31,8 @@ t.test('Golf 2004 forced sequential order, played through the sequencer', async 
 
   // Back: the sequencer resumes the suspended activity at its bookmark (the content asks; the dialog is accepted).
   await Promise.all([page.waitForNavigation(), page.click('.course-list a.button')]);
-  let { runtime } = await golf(page);
-  launchpage = (await golf(page)).launchpage;
+  let runtime;
+  ({ runtime, launchpage } = await golf(page));
   t.equal(await cmiValue(runtime, 'cmi.entry'), 'resume');
   t.equal(await current(page), 'Playing the Game');
 

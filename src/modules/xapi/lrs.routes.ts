@@ -5,12 +5,13 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.js';
 import { isUuid } from '../../lib/ids.js';
+import { agentKey } from './agents.js';
 import documentRoutes from './documents.routes.js';
 import { authenticateBasic, canRead, canWrite, type LrsClient } from './credentials.service.js';
 import { isTimestamp, validateActor, StatementError, type XapiVersion } from './statement-validation.js';
 import * as q from './statements.queries.js';
 import { boundaryOf, buildMultipart, parseMultipart } from './multipart.js';
-import { agentKeyOf, formatStatement, storeStatements, type AttachmentPart, type StatementFormat } from './statements.service.js';
+import { formatStatement, storeStatements, type AttachmentPart, type StatementFormat } from './statements.service.js';
 import { XapiError } from './xapi-errors.js';
 
 declare module 'fastify' {
@@ -343,7 +344,7 @@ function parseFilter(query: Record<string, string>): q.StatementFilter {
     } catch (error) {
       throw new XapiError(400, error instanceof StatementError ? error.message : 'agent must be an Agent or identified Group in JSON.');
     }
-    const key = agentKeyOf(agent as Record<string, unknown>);
+    const key = agentKey(agent as Record<string, unknown>);
     if (!key) throw new XapiError(400, 'agent must be an Agent or an identified Group.');
     filter.agentKey = key;
   }

@@ -2,7 +2,7 @@
 // the properties the LRS sets, single and filtered reads with `more` paging, and the ids/exact/canonical formats.
 import { randomUUID, verify, X509Certificate } from 'node:crypto';
 import type { Db } from '../../db/client.js';
-import { agentKey, identifiedOnly, statementActivities, statementAgents } from './agents.js';
+import { identifiedOnly, statementActivities, statementAgents } from './agents.js';
 import type { LrsClient } from './credentials.service.js';
 import { StatementError, validateStatement, VOIDED_VERB, type XapiVersion } from './statement-validation.js';
 import * as q from './statements.queries.js';
@@ -305,8 +305,4 @@ function canonicalLanguage(value: unknown, languages: string[], key?: string): J
     return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, k === 'extensions' ? v : walk(v, k)]));
   };
   return walk(value, key) as Json;
-}
-
-export function agentKeyOf(agent: Json): string | null {
-  return agentKey(agent);
 }
