@@ -465,7 +465,7 @@ async function childMain(job: ChildJob): Promise<void> {
       await settle();
       const maxRssBefore = process.resourceUsage().maxRSS * 1024; // before measured() resets it
       const sample = await measured(sampler, async () => {
-        await importPackage({ db: database.db, store, limits: importLimits(job) }, { tenantId: tenant.id, userId: null, zipPath: job.zipPath, filename: 'package.zip' });
+        await importPackage({ db: database.db, store, limits: importLimits(job), lmsOrigin: 'http://localhost' }, { tenantId: tenant.id, userId: null, zipPath: job.zipPath, filename: 'package.zip' });
       });
       const report: ChildReport = { ms: sample.ms, baselineRss: sample.baseline, peakRss: sample.kernelPeak ?? sample.peak, maxRss: Math.max(maxRssBefore, process.resourceUsage().maxRSS * 1024) };
       process.stdout.write(`${JSON.stringify(report)}\n`);
@@ -549,7 +549,7 @@ async function main() {
         if (result.files.length !== entries) throw new Error(`extractZip wrote ${result.files.length} files, not ${entries}`);
       },
       importPackage: async () => {
-        const result = await importPackage({ db, store, limits }, { tenantId: tenant.id, userId: null, zipPath: pkg.zipPath, filename: 'package.zip' });
+        const result = await importPackage({ db, store, limits, lmsOrigin: 'http://localhost' }, { tenantId: tenant.id, userId: null, zipPath: pkg.zipPath, filename: 'package.zip' });
         if (result.version.fileCount !== entries) throw new Error(`the import recorded ${result.version.fileCount} files, not ${entries}`);
         if (result.version.scoCount !== pkg.lessons) throw new Error(`the import found ${result.version.scoCount} SCOs, not ${pkg.lessons}`);
         if (result.warnings.length > 0 && samples.importPackage.length === 0) {

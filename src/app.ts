@@ -22,6 +22,8 @@ import playerRoutes from './modules/player/player.routes.js';
 import reportsRoutes from './modules/player/reports.routes.js';
 import lrsCredentialsRoutes from './modules/xapi/credentials.routes.js';
 import lrsRoutes from './modules/xapi/lrs.routes.js';
+import cmi5Routes from './modules/cmi5/cmi5.routes.js';
+import { authenticateSession } from './modules/cmi5/session-guard.js';
 
 export interface BuildOptions {
   /** Use this open database (tests); otherwise open the one the config names and migrate it. */
@@ -57,7 +59,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(playerRoutes, { config });
   await app.register(reportsRoutes);
   await app.register(lrsCredentialsRoutes, { config });
-  await app.register(lrsRoutes, { config, prefix: '/xapi' });
+  await app.register(cmi5Routes, { config });
+  // A launched cmi5 AU's auth token is accepted by the LRS too, under its session's rules.
+  await app.register(lrsRoutes, { config, prefix: '/xapi', tokens: authenticateSession });
 
   return app;
 }

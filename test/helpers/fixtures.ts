@@ -29,3 +29,10 @@ export function multipartFile(content: Buffer, filename = 'package.zip', field =
   const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
   return { payload: Buffer.concat([head, content, tail]), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
 }
+
+export const CMI5_FIXTURES = join(PROJECT_ROOT, '..', 'shared', 'fixtures', 'cmi5');
+
+/** A cmi5 fixture file, e.g. cmi5Fixture('catapult-lts/001-essentials.zip'). */
+export function cmi5Fixture(path: string): Buffer {
+  return readFileSync(join(CMI5_FIXTURES, path));
+}

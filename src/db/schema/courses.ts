@@ -4,7 +4,8 @@ import { tenants } from './tenants.js';
 import { users } from './users.js';
 
 export const courseStatus = pgEnum('course_status', ['active', 'archived']);
-export const scormStandard = pgEnum('scorm_standard', ['scorm12', 'scorm2004']);
+// 'cmi5' courses keep the course structure (cmi5.xml) in activity_tree; the name stays for the column's history.
+export const scormStandard = pgEnum('scorm_standard', ['scorm12', 'scorm2004', 'cmi5']);
 
 /** A course as people see it in lists. Its content lives in immutable versions. */
 export const courses = pgTable(

@@ -6,3 +6,4 @@ export * from './courses.js';
 export * from './jobs.js';
 export * from './registrations.js';
 export * from './xapi.js';
+export * from './cmi5.js';

@@ -5,7 +5,7 @@ import { courses, courseVersions, users, type CourseVersion } from '../../db/sch
 
 export type NewVersion = typeof courseVersions.$inferInsert;
 
-export async function insertCourse(db: Db, values: { tenantId: string; title: string; description: string | null; createdBy: string | null }) {
+export async function insertCourse(db: Db, values: { id?: string; tenantId: string; title: string; description: string | null; createdBy: string | null }) {
   const [row] = await db.insert(courses).values(values).returning();
   return row!;
 }
@@ -85,7 +85,7 @@ export interface CourseFilter {
   tenantId: string;
   search?: string;
   status?: 'active' | 'archived';
-  standard?: 'scorm12' | 'scorm2004';
+  standard?: 'scorm12' | 'scorm2004' | 'cmi5';
   limit: number;
   offset: number;
 }

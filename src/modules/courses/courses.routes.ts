@@ -20,8 +20,11 @@ import { importPackage, type ImportInput } from './courses.import.js';
 import { listCourses } from './courses.queries.js';
 import * as courses from './courses.service.js';
 import type { ParsedPackage } from './manifest/types.js';
+import { planForVersion } from '../cmi5/cmi5-plan.js';
+import { describeProgress } from '../cmi5/progress.js';
 
 const PAGE_SIZE = 25;
+const STANDARDS = ['scorm12', 'scorm2004', 'cmi5'] as const;
 const IMPORT_JOB = 'course_import';
 
 interface ListQuery {
@@ -34,7 +37,7 @@ interface ListQuery {
 export default async function coursesRoutes(app: FastifyInstance, { config, store }: { config: Config; store: ContentStore }) {
   await app.register(fastifyMultipart, { limits: { fileSize: config.uploadMaxBytes, files: 1, fields: 5, parts: 6 } });
   const managers = { preHandler: app.requireRole(...courses.COURSE_MANAGERS) };
-  const deps = { db: app.db, store, limits: config.import };
+  const deps = { db: app.db, store, limits: config.import, lmsOrigin: config.appOrigin };
 
   /** Streams the upload's `file` field to a temporary file; nothing is held in memory. */
   async function receiveUpload(request: FastifyRequest): Promise<{ path: string; filename: string | null }> {
@@ -99,7 +102,7 @@ export default async function coursesRoutes(app: FastifyInstance, { config, stor
     const filter = {
       search: request.query.q?.trim() || undefined,
       status: request.query.status === 'archived' ? ('archived' as const) : request.query.status === 'all' ? undefined : ('active' as const),
-      standard: request.query.standard === 'scorm12' || request.query.standard === 'scorm2004' ? (request.query.standard as 'scorm12' | 'scorm2004') : undefined,
+      standard: STANDARDS.find((s) => s === request.query.standard),
     };
     const { rows, total } = await listCourses(app.db, { tenantId: request.tenantId(), ...filter, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
     const template = request.headers['hx-target'] === 'course-table' ? 'courses/_table' : 'courses/list';
@@ -122,12 +125,15 @@ export default async function coursesRoutes(app: FastifyInstance, { config, stor
 
   app.get<{ Params: { id: string } }>('/courses/:id', managers, async (request, reply) => {
     const detail = await courses.getCourseDetail(app.db, request.user!, request.params.id);
+    const cmi5 = detail.current ? planForVersion(detail.current) : null;
+    if (cmi5) return reply.page('courses/detail', { title: detail.course.title, ...detail, pkg: null, organization: null, cmi5: { plan: cmi5, nodes: describeProgress(cmi5, []).nodes } });
     const pkg = detail.current?.activityTree as ParsedPackage | undefined;
-    return reply.page('courses/detail', { title: detail.course.title, ...detail, pkg, organization: pkg ? courses.defaultOrganization(pkg) : null });
+    return reply.page('courses/detail', { title: detail.course.title, ...detail, pkg, organization: pkg ? courses.defaultOrganization(pkg) : null, cmi5: null });
   });
 
   app.get<{ Params: { id: string }; Querystring: { item?: string } }>('/courses/:id/preview', managers, async (request, reply) => {
     const detail = await courses.getCourseDetail(app.db, request.user!, request.params.id);
+    if (detail.current?.standard === 'cmi5') throw new NotFoundError('cmi5 units are launched by the LMS with a learner\'s registration, so they have no preview here.');
     const pkg = detail.current?.activityTree as ParsedPackage | undefined;
     const organization = pkg ? courses.defaultOrganization(pkg) : null;
     const item = organization && (request.query.item ? courses.findItem(organization.items, request.query.item) : courses.firstLaunchable(organization.items));
@@ -181,7 +187,7 @@ export default async function coursesRoutes(app: FastifyInstance, { config, stor
       querystring: Type.Object({
         q: Type.Optional(Type.String({ maxLength: 200 })),
         status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('archived')])),
-        standard: Type.Optional(Type.Union([Type.Literal('scorm12'), Type.Literal('scorm2004')])),
+        standard: Type.Optional(Type.Union([Type.Literal('scorm12'), Type.Literal('scorm2004'), Type.Literal('cmi5')])),
         page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100000 })),
       }),
     },

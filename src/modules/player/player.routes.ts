@@ -22,7 +22,9 @@ export default async function playerRoutes(app: FastifyInstance, { config }: { c
   });
 
   app.get<{ Params: { id: string }; Querystring: { item?: string; notice?: string; mode?: string } }>('/player/:id', signedIn, async (request, reply) => {
-    const { registration, courseTitle } = await player.getRegistration(app.db, request.user!, request.params.id);
+    const { registration, courseTitle, version } = await player.getRegistration(app.db, request.user!, request.params.id);
+    // cmi5 courses have their own page: AUs are launched one by one, each in its own session.
+    if (version.standard === 'cmi5') return reply.redirect(`/cmi5/registrations/${registration.id}`);
     const mode = request.query.mode === 'review' || request.query.mode === 'browse' ? request.query.mode : 'normal';
     const launch = await player.launchItem(app.db, config, request.user!, registration.id, { itemId: request.query.item, mode });
     const index = launch.item ? launch.items.findIndex((i) => i.identifier === launch.item!.identifier) : -1;

@@ -46,7 +46,8 @@ export default async function reportsRoutes(app: FastifyInstance) {
   );
 
   app.get<{ Params: { id: string } }>('/registrations/:id', admins, async (request, reply) => {
-    const { registration, courseTitle } = await getRegistration(app.db, request.user!, request.params.id);
+    const { registration, courseTitle, version } = await getRegistration(app.db, request.user!, request.params.id);
+    if (version.standard === 'cmi5') return reply.redirect(`/cmi5/registrations/${registration.id}`);
     const scope = { tenantId: registration.tenantId, registrationId: registration.id };
     const [attempts, interactions, objectives] = await Promise.all([listAttempts(app.db, scope), listRegistrationInteractions(app.db, scope), listRegistrationObjectives(app.db, scope)]);
     return reply.page('reports/registration', { title: `Registration: ${courseTitle}`, registration, courseTitle, attempts, interactions, objectives });

@@ -17,7 +17,33 @@ export interface LrsClient {
   credentialId: string;
   tenantId: string;
   scope: LrsScope;
+  /** Set for a cmi5 AU's session token: the session's rules apply on top of the scope. */
+  session?: SessionRules;
 }
+
+type Json = Record<string, unknown>;
+
+/** A document request as session rules see it (after the xAPI checks, so its agent is known to be valid). */
+export interface DocumentAccess {
+  kind: 'state' | 'activity-profile' | 'agent-profile';
+  write: boolean;
+  agentKey: string;
+  documentId: string | undefined;
+  body?: Buffer;
+  contentType?: string;
+  merge?: boolean;
+}
+
+/** What a launched AU may do with its token (cmi5 9 and 10); each method throws a 403 XapiError to refuse. */
+export interface SessionRules {
+  /** Checks the AU's new statements in the storing transaction; answers the statements the LMS stores after them. */
+  beforeStore(tx: Db, statements: Json[]): Promise<Json[]>;
+  checkDocument(access: DocumentAccess): void;
+  checkStatementQuery(query: Record<string, string>): void;
+}
+
+/** Checks Basic credentials that are not an LRS key (a cmi5 session's auth token); null when they are not one. */
+export type TokenAuthenticator = (db: Db, user: string, secret: string) => Promise<LrsClient | null>;
 
 export async function createCredential(db: Db, actor: Principal, input: { name?: unknown; scope?: unknown }) {
   const name = typeof input.name === 'string' ? input.name.trim() : '';
@@ -35,7 +61,7 @@ export async function createCredential(db: Db, actor: Principal, input: { name?:
 const TOUCH_INTERVAL_MS = 60_000;
 
 /** The client behind an `Authorization: Basic` header, or null when it is missing, malformed, wrong or revoked. */
-export async function authenticateBasic(db: Db, authorization: string | undefined): Promise<LrsClient | null> {
+export async function authenticateBasic(db: Db, authorization: string | undefined, tokens?: TokenAuthenticator): Promise<LrsClient | null> {
   const match = authorization ? /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(authorization) : null;
   if (!match) return null;
   const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
@@ -44,6 +70,10 @@ export async function authenticateBasic(db: Db, authorization: string | undefine
   const key = decoded.slice(0, colon);
   const secret = decoded.slice(colon + 1);
   if (key.length > 100 || secret.length > 200) return null;
+  if (tokens) {
+    const client = await tokens(db, key, secret);
+    if (client) return client;
+  }
   const row = await q.findActiveCredential(db, key);
   if (!row || !safeEqual(row.secretHash, hashSecret(secret))) return null;
   if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > TOUCH_INTERVAL_MS) await q.touchCredential(db, row.id);

@@ -7,7 +7,7 @@ import type { Config } from '../../config.js';
 import { isUuid } from '../../lib/ids.js';
 import { agentKey } from './agents.js';
 import documentRoutes from './documents.routes.js';
-import { authenticateBasic, canRead, canWrite, type LrsClient } from './credentials.service.js';
+import { authenticateBasic, canRead, canWrite, type LrsClient, type TokenAuthenticator } from './credentials.service.js';
 import { isTimestamp, validateActor, StatementError, type XapiVersion } from './statement-validation.js';
 import * as q from './statements.queries.js';
 import { boundaryOf, buildMultipart, parseMultipart } from './multipart.js';
@@ -37,7 +37,7 @@ function negotiate(header: string | undefined): XapiVersion | null {
   return null;
 }
 
-export default async function lrsRoutes(lrs: FastifyInstance, { config }: { config: Config }) {
+export default async function lrsRoutes(lrs: FastifyInstance, { config, tokens }: { config: Config; tokens?: TokenAuthenticator }) {
   // The LRS reads bodies itself: JSON statements, JSON or binary documents, multipart/mixed attachments.
   lrs.removeAllContentTypeParsers();
   lrs.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.lrsBodyLimitBytes }, (_request, body, done) => done(null, body));
@@ -69,7 +69,7 @@ export default async function lrsRoutes(lrs: FastifyInstance, { config }: { conf
         : 'The X-Experience-API-Version header is required (2.0.0 or 1.0.3).');
     }
     request.xapiVersion = version;
-    request.lrsClient = await authenticateBasic(lrs.db, request.headers.authorization);
+    request.lrsClient = await authenticateBasic(lrs.db, request.headers.authorization, tokens);
     if (!request.lrsClient) {
       reply.header('WWW-Authenticate', 'Basic realm="Sun-SCORM LRS"');
       throw new XapiError(401, 'Send this organisation\'s LRS key and secret with HTTP Basic authentication.');
@@ -139,6 +139,7 @@ export default async function lrsRoutes(lrs: FastifyInstance, { config }: { conf
       return send(request, reply, result.body, result.attachments ? result.hashes : null);
     }
     onlyParams(query, ['statementId', 'voidedStatementId', 'agent', 'verb', 'activity', 'registration', 'related_activities', 'related_agents', 'since', 'until', 'limit', 'format', 'attachments', 'ascending']);
+    request.lrsClient!.session?.checkStatementQuery(query);
     const format = parseFormat(query.format);
     const withAttachments = parseBool(query.attachments, 'attachments');
     const languages = acceptLanguages(request.headers['accept-language']);

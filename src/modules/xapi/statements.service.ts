@@ -15,6 +15,11 @@ export function authorityOf(client: LrsClient, lrsOrigin: string): Json {
   return { objectType: 'Agent', name: 'Sun-SCORM LRS client', account: { homePage: lrsOrigin, name: client.credentialId } };
 }
 
+/** The authority of statements the platform makes itself: the SCORM player, or the LMS side of cmi5. */
+export function platformAuthority(lrsOrigin: string, by: 'scorm-player' | 'cmi5-lms'): Json {
+  return { objectType: 'Agent', name: by === 'scorm-player' ? 'Sun-SCORM player' : 'Sun-SCORM LMS', account: { homePage: lrsOrigin, name: by } };
+}
+
 /**
  * Stores statements (one request = one batch: any invalid statement, conflict or bad voiding rejects all, and
  * nothing is stored). Returns their ids in order. A statement whose id is already stored with the same content
@@ -51,6 +56,12 @@ export async function storeStatements(
       if (!sameStatement(before.statement, s)) throw new XapiError(409, `A different statement with id ${String(s.id)} is already stored.`);
       return false;
     });
+    // A cmi5 AU's statements obey its session's rules (checked as sent, before the LRS fills anything in); the LMS
+    // may answer with statements of its own (satisfied), stored right after them.
+    const freshIds = new Set(fresh.map((s) => s.id as string));
+    const lmsStatements = client.session
+      ? await client.session.beforeStore(tx, (received as Json[]).filter((s, i) => freshIds.has(statements[i]!.id as string)))
+      : [];
 
     // Voiding (Data 2.4.8): the target may be stored already or in this batch, and must not be a voiding statement.
     const voidTargets = fresh.filter((s) => (s.verb as Json).id === VOIDED_VERB).map((s) => (s.object as Json).id as string);
@@ -65,6 +76,7 @@ export async function storeStatements(
     }
 
     await persist(tx, client.tenantId, fresh);
+    if (lmsStatements.length) await recordStatements(tx, client.tenantId, lrsOrigin, lmsStatements, 'cmi5-lms');
     await q.saveAttachments(tx, client.tenantId, attachments);
   });
   return ids;
@@ -90,10 +102,10 @@ async function persist(tx: Db, tenantId: string, fresh: Json[]) {
  * Statements the platform makes itself (the SCORM player's activity): validated like any, stored with the
  * platform as their authority, in the caller's transaction.
  */
-export async function recordStatements(db: Db, tenantId: string, lrsOrigin: string, statements: Json[]) {
+export async function recordStatements(db: Db, tenantId: string, lrsOrigin: string, statements: Json[], by: 'scorm-player' | 'cmi5-lms' = 'scorm-player') {
   if (!statements.length) return;
   const stored = new Date();
-  const authority = { objectType: 'Agent', name: 'Sun-SCORM player', account: { homePage: lrsOrigin, name: 'scorm-player' } };
+  const authority = platformAuthority(lrsOrigin, by);
   const prepared = statements.map((s) => {
     validateStatement(s, '2.0.0');
     return prepare(s, { stored, authority, version: '2.0.0' });
