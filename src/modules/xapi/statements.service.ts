@@ -50,10 +50,12 @@ export async function storeStatements(
 
   await db.transaction(async (tx) => {
     const existing = new Map((await q.findStatementsByIds(tx, { tenantId: client.tenantId, ids })).map((row) => [row.id, row]));
-    const fresh = statements.filter((s) => {
+    const fresh = statements.filter((s, i) => {
       const before = existing.get(s.id as string);
       if (!before) return true;
-      if (!sameStatement(before.statement, s)) throw new XapiError(409, `A different statement with id ${String(s.id)} is already stored.`);
+      // A timestamp the LRS filled in is its own, not the client's: a retried statement without one is the same.
+      const sentTimestamp = (received[i] as Json).timestamp !== undefined;
+      if (!sameStatement(before.statement, s, sentTimestamp)) throw new XapiError(409, `A different statement with id ${String(s.id)} is already stored.`);
       return false;
     });
     // A cmi5 AU's statements obey its session's rules (checked as sent, before the LRS fills anything in); the LMS
@@ -244,9 +246,10 @@ function toRow(s: Json): q.NewStatement {
 }
 
 /** Statement comparison (Data 2.4 "Statement Comparison Requirements"): what the LRS sets does not count. */
-function sameStatement(a: Json, b: Json): boolean {
+function sameStatement(a: Json, b: Json, compareTimestamps = true): boolean {
   const strip = (s: Json) => {
-    const { authority: _a, stored: _s, version: _v, timestamp, ...rest } = s;
+    const { authority: _a, stored: _s, version: _v, timestamp: stamped, ...rest } = s;
+    const timestamp = compareTimestamps ? stamped : undefined;
     const result = rest.result as Json | undefined;
     // Durations compare to 0.01 s (Data 4.6): PT1.001S and PT1.0011S are the same statement.
     if (result && typeof result.duration === 'string') rest.result = { ...result, duration: roundedDuration(result.duration) };
