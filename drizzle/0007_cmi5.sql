@@ -28,6 +28,7 @@ CREATE TABLE "cmi5_sessions" (
 	"fetched_at" timestamp with time zone,
 	"auth_secret_hash" text,
 	"launch_url" text,
+	"preferences_read_at" timestamp with time zone,
 	"launched_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"last_activity_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"ended_at" timestamp with time zone

@@ -36,6 +36,8 @@ export const cmi5Sessions = pgTable(
     fetchedAt: timestamp('fetched_at', { withTimezone: true }),
     authSecretHash: text('auth_secret_hash'),
     launchUrl: text('launch_url'),
+    /** When the AU read cmi5LearnerPreferences; it must before "initialized" (cmi5 11). */
+    preferencesReadAt: timestamp('preferences_read_at', { withTimezone: true }),
     launchedAt: timestamp('launched_at', { withTimezone: true }).notNull().defaultNow(),
     lastActivityAt: timestamp('last_activity_at', { withTimezone: true }).notNull().defaultNow(),
     endedAt: timestamp('ended_at', { withTimezone: true }),

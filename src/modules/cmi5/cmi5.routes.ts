@@ -49,10 +49,13 @@ export default async function cmi5Routes(app: FastifyInstance, { config }: { con
     const body = (request.body ?? {}) as { au?: unknown; mode?: unknown };
     const launch = await launchAu(app.db, config, request.user!, request.params.id, { auIndex: auIndexOf(body.au), mode: modeOf(body.mode) });
     request.audit('cmi5.launched', { type: 'registration', id: launch.registrationId }, { sessionId: launch.sessionId, au: Number(body.au) });
-    return reply.redirect(launch.inFrame ? `/cmi5/sessions/${launch.sessionId}` : launch.launchUrl, 303);
+    // Always through our own page: a form may not redirect to another origin (CSP form-action), and an OwnWindow
+    // AU is then opened from there.
+    return reply.redirect(`/cmi5/sessions/${launch.sessionId}`, 303);
   });
 
-  // The player frame for AnyWindow AUs: the AU fills the page, with the way back above it.
+  // The player frame for AnyWindow AUs (the AU fills the page, with the way back above it); OwnWindow AUs and AUs
+  // on other sites get the whole window.
   app.get<{ Params: { id: string } }>('/cmi5/sessions/:id', signedIn, async (request, reply) => {
     const actor = request.user!;
     const session = actor.tenantId && isUuid(request.params.id) ? await q.findSession(app.db, { tenantId: actor.tenantId, sessionId: request.params.id }) : null;
@@ -62,7 +65,8 @@ export default async function cmi5Routes(app: FastifyInstance, { config }: { con
     // The launch URL works once (its fetch URL hands out one token): a reload asks for a new launch.
     const playable = isOpen(session.state) && !session.fetchedAt;
     const auTitle = langText(au.au.title, 'AU');
-    return reply.page('cmi5/session', { title: `${auTitle} · ${courseTitle}`, session, courseTitle, auTitle, src: playable ? session.launchUrl : null });
+    const inFrame = au.au.launchMethod === 'AnyWindow' && au.au.urlIsRelative;
+    return reply.page('cmi5/session', { title: `${auTitle} · ${courseTitle}`, session, courseTitle, auTitle, src: playable ? session.launchUrl : null, inFrame });
   });
 
   // returnURL: where an AU sends the learner when it is done. In the frame it takes the whole window back.

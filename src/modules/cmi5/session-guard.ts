@@ -27,7 +27,7 @@ export async function authenticateSession(db: Db, user: string, secret: string):
   if (!session?.authSecretHash || !safeEqual(session.authSecretHash, hashSecret(secret)) || !isOpen(session.state)) return null;
   const plan = await loadPlan(db, { tenantId: session.tenantId, versionId: row!.versionId });
   if (!plan) return null;
-  return { credentialId: `cmi5-session-${session.id}`, tenantId: session.tenantId, scope: 'all', session: new AuSession(session, plan) };
+  return { credentialId: `cmi5-session-${session.id}`, tenantId: session.tenantId, scope: 'all', session: new AuSession(db, session, plan) };
 }
 
 const LEARNER_PREFERENCES = 'cmi5LearnerPreferences';
@@ -37,6 +37,7 @@ class AuSession implements SessionRules {
   private readonly actorKey: string;
 
   constructor(
+    private readonly db: Db,
     private readonly session: Cmi5Session,
     private readonly plan: Cmi5Plan,
   ) {
@@ -62,6 +63,7 @@ class AuSession implements SessionRules {
       launchMode: current.launchMode as LaunchMode,
       masteryScore: au.au.masteryScore,
       initialized: current.state === 'initialized',
+      preferencesRead: current.preferencesReadAt !== null,
       sessionVerbs: new Set(current.verbs as Cmi5Verb[]),
       completed: before?.completed ?? false,
       passed: before?.passed ?? false,
@@ -101,7 +103,7 @@ class AuSession implements SessionRules {
     return satisfy(tx, this.plan, scope, current.actor, progress.results, progress.satisfied, current.id);
   }
 
-  checkDocument(access: DocumentAccess): void {
+  async checkDocument(access: DocumentAccess): Promise<void> {
     if (access.kind === 'activity-profile') {
       if (access.write) throw new XapiError(403, 'An AU may read activity profiles, not write them.');
       return;
@@ -113,7 +115,13 @@ class AuSession implements SessionRules {
       }
       return;
     }
-    if (access.write && access.documentId === LEARNER_PREFERENCES) checkLearnerPreferences(access);
+    if (access.documentId !== LEARNER_PREFERENCES) return;
+    if (access.write) checkLearnerPreferences(access);
+    else if (!this.session.preferencesReadAt) {
+      // Reading them (found or not) is part of the AU's startup, which "initialized" must follow (cmi5 11).
+      this.session.preferencesReadAt = new Date();
+      await q.updateSession(this.db, { tenantId: this.session.tenantId, sessionId: this.session.id }, { preferencesReadAt: this.session.preferencesReadAt });
+    }
   }
 
   checkStatementQuery(query: Record<string, string>): void {

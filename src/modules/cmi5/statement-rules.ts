@@ -14,6 +14,8 @@ export interface SessionView {
   launchMode: LaunchMode;
   masteryScore: number | null;
   initialized: boolean;
+  /** The AU has asked for cmi5LearnerPreferences, as it must on startup (cmi5 11). */
+  preferencesRead: boolean;
   /** cmi5 defined verbs already used in this session. */
   sessionVerbs: Set<Cmi5Verb>;
   /** Per registration, for this AU. */
@@ -54,6 +56,7 @@ export function checkAuStatement(statement: Json, view: SessionView): Verdict {
   const judged = result.success !== undefined || result.completion !== undefined;
 
   if (!view.initialized && verb !== 'initialized') return reject('The first statement of a session must be "initialized" (cmi5 9.3).');
+  if (verb === 'initialized' && !view.preferencesRead) return reject('An AU reads cmi5LearnerPreferences (agent profile) before it sends "initialized" (cmi5 11).');
   if (moveOnCategory && !(defined && judged)) return reject('Only cmi5 defined statements with result.success or result.completion carry the moveOn category (cmi5 9.6.2.2).');
   if (!defined) return { ok: true, verb: null };
 
@@ -82,10 +85,14 @@ export function checkAuStatement(statement: Json, view: SessionView): Verdict {
       if (result.success !== (verb === 'passed')) return reject(`"${verb}" needs result.success ${verb === 'passed'} (cmi5 9.5.2).`);
       if (result.completion !== undefined) return reject(`"${verb}" may not carry result.completion (cmi5 9.5.3).`);
       if (view.passed) return reject(verb === 'passed' ? 'This AU is already passed in this registration (cmi5 9.3).' : '"failed" may not follow "passed" in a registration (cmi5 9.3).');
-      if (view.masteryScore !== null) {
-        if (extensions[CMI5.masteryScore] !== view.masteryScore) return reject(`"${verb}" must carry the masteryScore ${view.masteryScore} from the launch data (cmi5 9.6.3.2).`);
-        const scaled = score?.scaled;
-        if (typeof scaled === 'number' && (verb === 'passed' ? scaled < view.masteryScore : scaled >= view.masteryScore)) {
+      // A verdict based on the masteryScore (one with a scaled score) carries it, unchanged (9.6.3.2); one without a
+      // score was judged some other way.
+      const given = extensions[CMI5.masteryScore];
+      if (given !== undefined && Number(given) !== view.masteryScore) return reject(`The masteryScore extension must be ${view.masteryScore ?? 'absent'}, as in the launch data (cmi5 9.6.3.2).`);
+      const scaled = score?.scaled;
+      if (view.masteryScore !== null && typeof scaled === 'number') {
+        if (given === undefined) return reject(`"${verb}" judged by a score must carry the masteryScore ${view.masteryScore} from the launch data (cmi5 9.6.3.2).`);
+        if (verb === 'passed' ? scaled < view.masteryScore : scaled >= view.masteryScore) {
           return reject(`A scaled score of ${scaled} does not match "${verb}" with a masteryScore of ${view.masteryScore} (cmi5 9.3.4, 9.3.5).`);
         }
       }

@@ -38,7 +38,7 @@ export interface DocumentAccess {
 export interface SessionRules {
   /** Checks the AU's new statements in the storing transaction; answers the statements the LMS stores after them. */
   beforeStore(tx: Db, statements: Json[]): Promise<Json[]>;
-  checkDocument(access: DocumentAccess): void;
+  checkDocument(access: DocumentAccess): Promise<void>;
   checkStatementQuery(query: Record<string, string>): void;
 }
 

@@ -38,7 +38,7 @@ export default async function documentRoutes(lrs: FastifyInstance, { limited }: 
       onlyParams(request.query, [...allowed, 'since']);
       const scope = scopeOf(request, resource);
       const id = request.query[resource.idParam];
-      request.lrsClient!.session?.checkDocument({ kind: resource.kind, write: false, agentKey: scope.agentKey, documentId: id });
+      await request.lrsClient!.session?.checkDocument({ kind: resource.kind, write: false, agentKey: scope.agentKey, documentId: id });
       if (id === undefined) {
         const since = request.query.since;
         if (since !== undefined && !isTimestamp(since)) throw new XapiError(400, 'since must be an ISO 8601 timestamp with a time zone.');
@@ -58,7 +58,7 @@ export default async function documentRoutes(lrs: FastifyInstance, { limited }: 
       const id = requiredId(request.query, resource);
       const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       const contentType = (request.headers['content-type'] ?? 'application/octet-stream').trim();
-      request.lrsClient!.session?.checkDocument({ kind: resource.kind, write: true, agentKey: scope.agentKey, documentId: id, body, contentType: request.headers['content-type'], merge });
+      await request.lrsClient!.session?.checkDocument({ kind: resource.kind, write: true, agentKey: scope.agentKey, documentId: id, body, contentType: request.headers['content-type'], merge });
       await lrs.db.transaction(async (tx) => {
         const existing = await q.findDocument(tx, scope, id);
         checkPreconditions(request, existing?.etag ?? null, { requireForExisting: !merge && (resource.kind !== 'state' || request.xapiVersion === '2.0.0') });
@@ -89,7 +89,7 @@ export default async function documentRoutes(lrs: FastifyInstance, { limited }: 
       const scope = scopeOf(request, resource);
       // State DELETE without stateId deletes every state of the activity, agent and registration (2.3).
       const id = resource.kind === 'state' ? request.query.stateId : requiredId(request.query, resource);
-      request.lrsClient!.session?.checkDocument({ kind: resource.kind, write: true, agentKey: scope.agentKey, documentId: id });
+      await request.lrsClient!.session?.checkDocument({ kind: resource.kind, write: true, agentKey: scope.agentKey, documentId: id });
       await lrs.db.transaction(async (tx) => {
         if (id !== undefined) checkPreconditions(request, (await q.findDocument(tx, scope, id))?.etag ?? null, { requireForExisting: false });
         await q.deleteDocuments(tx, scope, id);

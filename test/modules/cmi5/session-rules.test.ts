@@ -20,7 +20,7 @@ const MASTERY = 'https://w3id.org/xapi/cmi5/context/extensions/masteryscore';
 type Json = Record<string, any>;
 
 /** A launched AU: its token, and statements shaped from its launch data, sent as an AU sends them (PUT by id). */
-async function au(courseId = essentials, options: { launchMode?: string; token?: string } = {}) {
+async function au(courseId = essentials, options: { launchMode?: string; token?: string; skipPreferences?: boolean } = {}) {
   const l = await launch(app, options.token ?? learner, courseId, options);
   const token = (await app.inject({ method: 'POST', url: l.params.fetch.slice(ctx.appOrigin.length) })).json()['auth-token'] as string;
   const headers = { authorization: `Basic ${token}`, 'x-experience-api-version': '1.0.3' };
@@ -40,11 +40,15 @@ async function au(courseId = essentials, options: { launchMode?: string; token?:
     },
     timestamp: new Date().toISOString(),
   });
+  const readPreferences = () => app.inject({ method: 'GET', url: `/xapi/agents/profile?${new URLSearchParams({ profileId: 'cmi5LearnerPreferences', agent: JSON.stringify(l.params.actor) })}`, headers });
+  // An AU's startup (cmi5 11): it reads its learner preferences before "initialized"; found or not, it asked.
+  if (!options.skipPreferences) await readPreferences();
   const send = async (s: Json) => (await app.inject({ method: 'PUT', url: `/xapi/statements?statementId=${s.id}`, headers: { ...headers, 'content-type': 'application/json' }, payload: JSON.stringify(s) })).statusCode;
   const v = {
     ...l,
     token,
     headers,
+    readPreferences,
     statement,
     send,
     initialized: () => statement('initialized'),
@@ -68,6 +72,13 @@ t.test('9.3 initialized comes first and terminated last; after it the token no l
   const state = await app.inject({ method: 'GET', url: `/xapi/activities/state?${new URLSearchParams({ activityId: a.params.activityId, agent: JSON.stringify(a.params.actor), registration: a.registration, stateId: 'LMS.LaunchData' })}`, headers: a.headers });
   t.equal(state.statusCode, 401, 'no other LRS request either');
   t.same(verbsOf(await lms.statements(a.registration)).slice(-4), ['launched', 'initialized', 'experienced', 'terminated'], 'only what was accepted is stored');
+});
+
+t.test('11 an AU reads cmi5LearnerPreferences before it sends initialized', async (t) => {
+  const a = await au(essentials, { skipPreferences: true });
+  t.equal(await a.send(a.initialized()), 403, 'initialized before the preferences were asked for');
+  t.equal((await a.readPreferences()).statusCode, 404, 'none stored yet');
+  t.equal(await a.send(a.initialized()), 204, 'then initialized is accepted');
 });
 
 t.test('9.1, 9.2, 9.6, 9.7 every statement has an id, a UTC timestamp, the launch actor and the launch context', async (t) => {
