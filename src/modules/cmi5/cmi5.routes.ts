@@ -48,7 +48,6 @@ export default async function cmi5Routes(app: FastifyInstance, { config }: { con
   app.post<{ Params: { id: string }; Body: { au?: string; mode?: string } }>('/cmi5/registrations/:id/launch', signedIn, async (request, reply) => {
     const body = (request.body ?? {}) as { au?: unknown; mode?: unknown };
     const launch = await launchAu(app.db, config, request.user!, request.params.id, { auIndex: auIndexOf(body.au), mode: modeOf(body.mode) });
-    request.audit('cmi5.launched', { type: 'registration', id: launch.registrationId }, { sessionId: launch.sessionId, au: Number(body.au) });
     // Always through our own page: a form may not redirect to another origin (CSP form-action), and an OwnWindow
     // AU is then opened from there.
     return reply.redirect(`/cmi5/sessions/${launch.sessionId}`, 303);
@@ -120,7 +119,6 @@ export default async function cmi5Routes(app: FastifyInstance, { config }: { con
     schema: { params: IdParams, body: Type.Object({ au: Type.Integer({ minimum: 0 }), launchMode: Type.Optional(Type.String({ maxLength: 10 })) }) },
   }, async (request, reply) => {
     const launch = await launchAu(app.db, config, request.user!, request.params.id, { auIndex: request.body.au, mode: modeOf(request.body.launchMode) });
-    request.audit('cmi5.launched', { type: 'registration', id: launch.registrationId }, { sessionId: launch.sessionId, au: request.body.au });
     return ok(reply, { sessionId: launch.sessionId, launchUrl: launch.launchUrl, registration: launch.registrationId }, 201);
   });
 

@@ -64,7 +64,7 @@ export async function importPackage(deps: ImportDeps, input: ImportInput, onProg
     onProgress(2, 'Checking the file');
     const kind = await sniff(input.zipPath);
     if (kind === 'other') {
-      throw new InvalidPackageError([{ code: 'NOT_A_PACKAGE', message: 'This file is not a zip (nor a cmi5.xml). Upload a SCORM or cmi5 package as a .zip, or a cmi5 course structure as a bare cmi5.xml.' }]);
+      throw new InvalidPackageError([{ code: 'NOT_A_ZIP', message: 'This file is not a zip (nor a cmi5.xml). Upload a SCORM or cmi5 package as a .zip, or a cmi5 course structure as a bare cmi5.xml.' }]);
     }
     let fileList: string[] = [];
     let totalBytes = 0;
@@ -204,7 +204,7 @@ function readManifest(dir: string, files: Set<string>, maxBytes: number): string
     if ([...files].some((f) => /\.(cst|crs|au|des)$/i.test(f))) {
       throw new InvalidPackageError([{ code: 'NOT_SCORM', message: 'This looks like an AICC course (.cst/.crs/.au files). Only SCORM packages with an imsmanifest.xml can be imported.' }]);
     }
-    throw new InvalidPackageError([{ code: 'NO_MANIFEST', message: 'There is no imsmanifest.xml (SCORM) or cmi5.xml (cmi5) at the top of the zip, so this is not a course package. Export the course as SCORM 1.2, SCORM 2004 or cmi5 from your authoring tool.' }]);
+    throw new InvalidPackageError([{ code: 'NO_MANIFEST', message: 'There is no imsmanifest.xml at the top of the zip (SCORM), nor a cmi5.xml (cmi5), so this is not a course package. Export the course as SCORM 1.2, SCORM 2004 or cmi5 from your authoring tool.' }]);
   }
   return readSmallXml(join(dir, 'imsmanifest.xml'), 'imsmanifest.xml', maxBytes);
 }

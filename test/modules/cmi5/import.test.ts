@@ -63,7 +63,7 @@ t.test('the refusals name the rule each fixture breaks', async (t) => {
   const codes = async (path: string) => ((await upload(path)).json().error.details as { code: string }[]).map((d) => d.code);
   t.ok((await codes('catapult-lts/201-1-iris-course-id.xml')).includes('ID_NOT_IRI'));
   t.ok((await codes('catapult-lts/205-3-duplicated-au.xml')).includes('DUPLICATE_AU_ID'));
-  t.same(await codes('catapult-lts/208-1-invalid-package.md'), ['NOT_A_PACKAGE'], 'markdown is neither a zip nor XML');
-  t.same(await codes('catapult-lts/209-1-not-a-zip.zip'), ['NOT_A_PACKAGE'], 'a .zip name does not make a zip');
+  t.same(await codes('catapult-lts/208-1-invalid-package.md'), ['NOT_A_ZIP'], 'markdown is neither a zip nor XML');
+  t.same(await codes('catapult-lts/209-1-not-a-zip.zip'), ['NOT_A_ZIP'], 'a .zip name does not make a zip');
   t.same(await codes('catapult-lts/210-1-no-cmi5-xml.zip'), ['NO_MANIFEST'], 'a zip with neither imsmanifest.xml nor cmi5.xml');
 });
