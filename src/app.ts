@@ -22,6 +22,7 @@ import playerRoutes from './modules/player/player.routes.js';
 import reportsRoutes from './modules/player/reports.routes.js';
 import lrsCredentialsRoutes from './modules/xapi/credentials.routes.js';
 import lrsRoutes from './modules/xapi/lrs.routes.js';
+import statementBrowserRoutes from './modules/xapi/statement-browser.routes.js';
 import cmi5Routes from './modules/cmi5/cmi5.routes.js';
 import { authenticateSession } from './modules/cmi5/session-guard.js';
 
@@ -59,6 +60,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(playerRoutes, { config });
   await app.register(reportsRoutes);
   await app.register(lrsCredentialsRoutes, { config });
+  await app.register(statementBrowserRoutes, { config });
   await app.register(cmi5Routes, { config });
   // A launched cmi5 AU's auth token is accepted by the LRS too, under its session's rules.
   await app.register(lrsRoutes, { config, prefix: '/xapi', tokens: authenticateSession });

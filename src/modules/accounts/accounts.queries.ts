@@ -143,6 +143,11 @@ export async function findUserById(db: Db, { tenantId, userId }: { tenantId: str
   return row ?? null;
 }
 
+export async function findUserIdByEmail(db: Db, { tenantId, email }: { tenantId: string; email: string }) {
+  const [row] = await db.select({ id: users.id }).from(users).where(and(eq(users.tenantId, tenantId), sql`lower(${users.email}) = ${email.toLowerCase()}`));
+  return row?.id ?? null;
+}
+
 /** For sign-in and password checks only: the one place that reads a password hash by id. */
 export async function findPasswordHash(db: Db, { userId }: { userId: string }) {
   const [row] = await db.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, userId));
