@@ -71,6 +71,9 @@ t.test('001-essentials, launched from the course page: the AU passes, then launc
   const verdict = await verdictIn(frame);
   passes(t, verdict, '001-essentials');
   await screenshot(page, 'cmi5-au-frame');
+  // The AU's returnURL, followed inside the frame, takes the whole window back to the course page.
+  await Promise.all([page.waitForNavigation(), frame.click('#returnURL')]);
+  t.match(new URL(page.url()).pathname, new RegExp(`^/cmi5/registrations/${verdict.registration}$`), 'returnURL leaves the frame for the course page');
 
   const statements = await lms.statements(verdict.registration!);
   const verbs = verbsOf(statements);
@@ -210,6 +213,14 @@ t.test('009-1-waived: after the run the LMS waives the AU; waived, then satisfie
   t.equal(satisfied.verb.id, SATISFIED);
   t.same(satisfied.actor, verdict.actor);
   t.equal(satisfied.context.extensions[`${EXT}sessionid`], waived.context.extensions[`${EXT}sessionid`]);
+
+  // What the admin sees of it: the learner's course page with the waiver and the session.
+  const adminPage = await newPage(t);
+  await signIn(adminPage, appOrigin, lms.tenant.admin.email);
+  await adminPage.goto(`${appOrigin}/cmi5/registrations/${registration}`);
+  t.match(await adminPage.$eval('.cmi5-au .cmi5-row', (e) => e.textContent!), /waived: Administrative/);
+  t.match(await adminPage.$eval('table', (e) => e.textContent!), /terminated/, 'the launch session is listed');
+  await screenshot(adminPage, 'cmi5-admin-registration');
 });
 
 function hasGrouping(statement: Statement, id: string): boolean {

@@ -27,8 +27,11 @@ export default async function cmi5Routes(app: FastifyInstance, { config }: { con
   async function pageData(actor: Principal, registrationId: string) {
     const { registration, courseTitle, plan } = await cmi5Registration(app.db, actor, registrationId);
     const scope = { tenantId: registration.tenantId, registrationId: registration.id };
-    const [states, sessions] = await Promise.all([q.listNodeStates(app.db, scope), q.listSessions(app.db, scope, 20)]);
-    return { registration, courseTitle, plan, progress: describeProgress(plan, states), sessions };
+    const [states, sessions, learnerName] = await Promise.all([
+      q.listNodeStates(app.db, scope), q.listSessions(app.db, scope, 20), q.findUserName(app.db, { tenantId: registration.tenantId, userId: registration.userId }),
+    ]);
+    const auTitles = plan.aus.map((a) => langText(a.au.title, `Unit ${a.index + 1}`));
+    return { registration, courseTitle, plan, progress: describeProgress(plan, states), sessions, learnerName, auTitles };
   }
 
   app.get<{ Params: { id: string }; Querystring: { notice?: string } }>('/cmi5/registrations/:id', signedIn, async (request, reply) => {
