@@ -78,13 +78,16 @@ export const xapiStatements = pgTable(
 /**
  * The agents and groups a statement mentions. `direct` rows are its actor and its object (what the `agent` filter
  * matches); the others (authority, instructor, team, group members, sub-statement) count for related_agents.
+ *
+ * This and xapi_statement_activities are an index of xapi_statements, written in the same transaction: they carry
+ * no foreign key. A batch of 100 statements writes about 400 link rows, and a key check per row cost a third of
+ * ingestion (measured on PGlite: 12 ms of a 32 ms batch, 6.5 ms without). Whatever deletes a tenant's statements
+ * deletes these rows with them (by tenant_id).
  */
 export const xapiStatementAgents = pgTable(
   'xapi_statement_agents',
   {
-    tenantId: uuid('tenant_id')
-      .notNull()
-      .references(() => tenants.id, { onDelete: 'cascade' }),
+    tenantId: uuid('tenant_id').notNull(),
     statementSeq: bigint('statement_seq', { mode: 'number' }).notNull(),
     agentKey: text('agent_key').notNull(),
     direct: boolean('direct').notNull(),
@@ -94,13 +97,11 @@ export const xapiStatementAgents = pgTable(
   ],
 );
 
-/** The activities a statement mentions: `direct` for its object, the others (context, sub-statement) for related. */
+/** The activities a statement mentions: `direct` for its object, the others (context, sub-statement) for related (no foreign key: see above). */
 export const xapiStatementActivities = pgTable(
   'xapi_statement_activities',
   {
-    tenantId: uuid('tenant_id')
-      .notNull()
-      .references(() => tenants.id, { onDelete: 'cascade' }),
+    tenantId: uuid('tenant_id').notNull(),
     statementSeq: bigint('statement_seq', { mode: 'number' }).notNull(),
     activityId: text('activity_id').notNull(),
     direct: boolean('direct').notNull(),

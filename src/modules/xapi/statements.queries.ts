@@ -28,35 +28,38 @@ export async function findStatementsByIds(db: Db, { tenantId, ids }: { tenantId:
 }
 
 /**
- * Inserts statements with their agent and activity links, in the caller's transaction. Each insert sends one array
- * per column (unnest) rather than one parameter per value: a batch of 100 statements is a few hundred link rows,
- * and building a query with thousands of parameters cost more than running it.
+ * Inserts statements with their agent and activity links, in the caller's transaction, as one SQL statement (the
+ * link rows join the inserted statements by id to get their seq). Each insert sends one array per column (unnest)
+ * rather than one parameter per value: a batch of 100 statements is a few hundred link rows, and building a query
+ * with thousands of parameters cost more than running it.
  */
 export async function insertStatements(db: Db, tenantId: string, rows: NewStatement[]) {
   if (!rows.length) return;
   const column = <T>(pick: (r: NewStatement) => T) => rows.map(pick);
-  const inserted = await rowsOf(db, sql`
-    insert into ${xapiStatements} (tenant_id, id, stored, timestamp, verb_id, voids_id, target_id, registration, statement, attachment_hashes)
-    select ${tenantId}::uuid, id, stored, ts, verb, voids, target, registration, statement::jsonb, hashes::jsonb
-    from unnest(${pgArray(column((r) => r.id))}::uuid[], ${pgArray(column((r) => r.stored.toISOString()))}::timestamptz[],
-      ${pgArray(column((r) => r.timestamp.toISOString()))}::timestamptz[], ${pgArray(column((r) => r.verbId))}::text[],
-      ${pgArray(column((r) => r.voidsId))}::uuid[], ${pgArray(column((r) => r.targetId))}::uuid[], ${pgArray(column((r) => r.registration))}::uuid[],
-      ${pgArray(column((r) => JSON.stringify(r.statement)))}::text[], ${pgArray(column((r) => JSON.stringify(r.attachmentHashes)))}::text[])
-      as t(id, stored, ts, verb, voids, target, registration, statement, hashes)
-    returning id, seq`);
-  const seqOf = new Map(inserted.map((r) => [String(r.id), Number(r.seq)]));
-  const agents = rows.flatMap((r) => r.agents.map((a) => ({ seq: seqOf.get(r.id)!, key: a.key, direct: a.direct })));
-  const activities = rows.flatMap((r) => r.activities.map((a) => ({ seq: seqOf.get(r.id)!, key: a.id, direct: a.direct })));
-  if (agents.length) {
-    await db.execute(sql`insert into ${xapiStatementAgents} (tenant_id, statement_seq, agent_key, direct)
-      select ${tenantId}::uuid, * from unnest(${pgArray(agents.map((a) => a.seq))}::bigint[], ${pgArray(agents.map((a) => a.key))}::text[], ${pgArray(agents.map((a) => a.direct))}::boolean[])
-      on conflict do nothing`);
-  }
-  if (activities.length) {
-    await db.execute(sql`insert into ${xapiStatementActivities} (tenant_id, statement_seq, activity_id, direct)
-      select ${tenantId}::uuid, * from unnest(${pgArray(activities.map((a) => a.seq))}::bigint[], ${pgArray(activities.map((a) => a.key))}::text[], ${pgArray(activities.map((a) => a.direct))}::boolean[])
-      on conflict do nothing`);
-  }
+  const agents = rows.flatMap((r) => r.agents.map((a) => ({ id: r.id, key: a.key, direct: a.direct })));
+  const activities = rows.flatMap((r) => r.activities.map((a) => ({ id: r.id, key: a.id, direct: a.direct })));
+  await db.execute(sql`
+    with inserted as (
+      insert into ${xapiStatements} (tenant_id, id, stored, timestamp, verb_id, voids_id, target_id, registration, statement, attachment_hashes)
+      select ${tenantId}::uuid, id, stored, ts, verb, voids, target, registration, statement::jsonb, hashes::jsonb
+      from unnest(${pgArray(column((r) => r.id))}::uuid[], ${pgArray(column((r) => r.stored.toISOString()))}::timestamptz[],
+        ${pgArray(column((r) => r.timestamp.toISOString()))}::timestamptz[], ${pgArray(column((r) => r.verbId))}::text[],
+        ${pgArray(column((r) => r.voidsId))}::uuid[], ${pgArray(column((r) => r.targetId))}::uuid[], ${pgArray(column((r) => r.registration))}::uuid[],
+        ${pgArray(column((r) => JSON.stringify(r.statement)))}::text[], ${pgArray(column((r) => JSON.stringify(r.attachmentHashes)))}::text[])
+        as t(id, stored, ts, verb, voids, target, registration, statement, hashes)
+      returning id, seq
+    ), agent_links as (
+      insert into ${xapiStatementAgents} (tenant_id, statement_seq, agent_key, direct)
+      select ${tenantId}::uuid, inserted.seq, a.key, a.direct
+      from unnest(${pgArray(agents.map((a) => a.id))}::uuid[], ${pgArray(agents.map((a) => a.key))}::text[], ${pgArray(agents.map((a) => a.direct))}::boolean[]) as a(id, key, direct)
+      join inserted on inserted.id = a.id
+      on conflict do nothing
+    )
+    insert into ${xapiStatementActivities} (tenant_id, statement_seq, activity_id, direct)
+    select ${tenantId}::uuid, inserted.seq, a.key, a.direct
+    from unnest(${pgArray(activities.map((a) => a.id))}::uuid[], ${pgArray(activities.map((a) => a.key))}::text[], ${pgArray(activities.map((a) => a.direct))}::boolean[]) as a(id, key, direct)
+    join inserted on inserted.id = a.id
+    on conflict do nothing`);
 }
 
 /** A Postgres array literal, sent as one text parameter (both drivers pass it through unchanged). */

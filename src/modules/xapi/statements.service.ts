@@ -49,7 +49,9 @@ export async function storeStatements(
   if (new Set(ids).size !== ids.length) throw new XapiError(400, 'Two statements in this request have the same id.');
 
   await db.transaction(async (tx) => {
-    const existing = new Map((await q.findStatementsByIds(tx, { tenantId: client.tenantId, ids })).map((row) => [row.id, row]));
+    // Only ids the client chose can already be stored: the ones the LRS just drew (random UUIDs) cannot.
+    const chosen = ids.filter((_, i) => typeof (received[i] as Json).id === 'string');
+    const existing = new Map((await q.findStatementsByIds(tx, { tenantId: client.tenantId, ids: chosen })).map((row) => [row.id, row]));
     const fresh = statements.filter((s, i) => {
       const before = existing.get(s.id as string);
       if (!before) return true;
