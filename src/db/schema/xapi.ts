@@ -77,7 +77,7 @@ export const xapiStatements = pgTable(
 
 /**
  * The agents and groups a statement mentions. `direct` rows are its actor and its object (what the `agent` filter
- * matches); the others (authority, instructor, team, group members, sub-statement) count for related_agents.
+ * matches); the others (authority, instructor, team, context agents and groups, sub-statement) count for related_agents.
  *
  * This and xapi_statement_activities are an index of xapi_statements, written in the same transaction: they carry
  * no foreign key. A batch of 100 statements writes about 400 link rows, and a key check per row cost a third of
