@@ -113,3 +113,12 @@ export async function findUserName(db: Db, { tenantId, userId }: { tenantId: str
   const [row] = await db.select({ name: users.displayName }).from(users).where(and(eq(users.id, userId), eq(users.tenantId, tenantId)));
   return row?.name ?? null;
 }
+
+/** Adds a session's time to the registration's total (sessions end one at a time, under the registration lock). */
+export async function addRegistrationTime(db: Db, { tenantId, registrationId }: Scope, seconds: number) {
+  if (!(seconds > 0)) return;
+  await db
+    .update(registrations)
+    .set({ totalTimeSeconds: sql`${registrations.totalTimeSeconds} + ${seconds}`, lastAccessedAt: sql`now()`, updatedAt: sql`now()` })
+    .where(and(eq(registrations.id, registrationId), eq(registrations.tenantId, tenantId)));
+}

@@ -170,6 +170,7 @@ async function abandon(tx: Db, plan: Cmi5Plan, session: Cmi5Session, learner: Js
   const now = new Date();
   await q.updateSession(tx, { tenantId: session.tenantId, sessionId: session.id }, { state: 'abandoned', endedAt: now });
   const seconds = (session.lastActivityAt.getTime() - session.launchedAt.getTime()) / 1000;
+  await q.addRegistrationTime(tx, { tenantId: session.tenantId, registrationId: session.registrationId }, seconds);
   return abandonedStatement({ id: randomUUID(), actor: learner, registration: session.registrationId, sessionId: session.id }, au, seconds);
 }
 

@@ -4,6 +4,7 @@
 import type { Db } from '../../db/client.js';
 import type { Cmi5Session } from '../../db/schema/index.js';
 import { hashSecret, isUuid, safeEqual } from '../../lib/ids.js';
+import { parseDuration2004 } from '../player/cmi.js';
 import { touchRegistration } from '../player/player.queries.js';
 import { agentKey } from '../xapi/agents.js';
 import type { DocumentAccess, LrsClient, SessionRules } from '../xapi/credentials.service.js';
@@ -71,6 +72,7 @@ class AuSession implements SessionRules {
     let terminated = false;
     let failed = false;
     let scoreScaled: number | null = null;
+    let sessionSeconds = 0;
     for (const statement of statements) {
       if (terminated) throw new XapiError(403, '"terminated" must be the last statement of a session (cmi5 9.3).');
       const verdict = checkAuStatement(statement, view);
@@ -81,7 +83,10 @@ class AuSession implements SessionRules {
       if (verdict.verb === 'completed') view.completed = true;
       if (verdict.verb === 'passed') view.passed = true;
       if (verdict.verb === 'failed') failed = true;
-      if (verdict.verb === 'terminated') terminated = true;
+      if (verdict.verb === 'terminated') {
+        terminated = true;
+        sessionSeconds = parseDuration2004((statement.result as Json).duration) ?? 0;
+      }
       const scaled = ((statement.result as Json | undefined)?.score as Json | undefined)?.scaled;
       if (typeof scaled === 'number' && (verdict.verb === 'passed' || verdict.verb === 'failed')) scoreScaled = scaled;
     }
@@ -92,6 +97,7 @@ class AuSession implements SessionRules {
       lastActivityAt: now,
       ...(terminated ? { endedAt: now } : {}),
     });
+    if (terminated) await q.addRegistrationTime(tx, scope, sessionSeconds);
     const judged = view.completed !== (before?.completed ?? false) || view.passed !== (before?.passed ?? false) || failed;
     if (!judged) return [];
     if (this.plan.aus.length === 1) {

@@ -110,6 +110,7 @@ t.test('9.3 an @xapi/cmi5 AU session: initialized, completed, passed, satisfied 
   t.match(progress.sessions[0], { state: 'terminated' });
   const registration = (await app.inject({ method: 'GET', url: `/api/registrations/${l.registration}`, headers: bearer(fresh.admin) })).json().data;
   t.match(registration, { completionStatus: 'completed', successStatus: 'passed', score: { scaled: 0.95 } });
+  t.ok(registration.totalTimeSeconds >= 0 && registration.totalTimeSeconds < 60, `the session's time is added (${registration.totalTimeSeconds} s)`);
 
   const after = await app.inject({ method: 'GET', url: `/xapi/statements?registration=${l.registration}`, headers: { authorization: `Basic ${au.getAuthToken()}`, 'x-experience-api-version': '1.0.3' } });
   t.equal(after.statusCode, 401, 'the token dies with the session');

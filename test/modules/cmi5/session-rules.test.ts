@@ -69,6 +69,8 @@ t.test('9.3 initialized comes first and terminated last; after it the token no l
   t.equal(await a.send(a.allowed()), 204, 'cmi5 allowed statements are recorded');
   t.equal(await a.send(a.terminated()), 204);
   t.equal(await a.send(a.allowed()), 401, 'the session is over');
+  const registration = (await app.inject({ method: 'GET', url: `/api/registrations/${a.registration}`, headers: bearer(lms.admin) })).json().data;
+  t.ok(registration.totalTimeSeconds >= 20, 'terminated\'s duration (PT20S) counts toward the registration\'s time');
   const state = await app.inject({ method: 'GET', url: `/xapi/activities/state?${new URLSearchParams({ activityId: a.params.activityId, agent: JSON.stringify(a.params.actor), registration: a.registration, stateId: 'LMS.LaunchData' })}`, headers: a.headers });
   t.equal(state.statusCode, 401, 'no other LRS request either');
   t.same(verbsOf(await lms.statements(a.registration)).slice(-4), ['launched', 'initialized', 'experienced', 'terminated'], 'only what was accepted is stored');
