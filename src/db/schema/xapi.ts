@@ -27,6 +27,11 @@ export const lrsCredentials = pgTable(
     key: text('key').notNull(),
     secretHash: text('secret_hash').notNull(),
     scope: text('scope').notNull(),
+    /**
+     * The xAPI version this client speaks ('2.0.0' or '1.0.3'): what the LRS answers in X-Experience-API-Version
+     * when a request of this client does not say (such a request is refused, but its answer still names a version).
+     */
+    xapiVersion: text('xapi_version').notNull().default('2.0.0'),
     createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     revokedAt: timestamp('revoked_at', { withTimezone: true }),

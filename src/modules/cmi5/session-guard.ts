@@ -28,7 +28,8 @@ export async function authenticateSession(db: Db, user: string, secret: string):
   if (!session?.authSecretHash || !safeEqual(session.authSecretHash, hashSecret(secret)) || !isOpen(session.state)) return null;
   const plan = await loadPlan(db, { tenantId: session.tenantId, versionId: row!.versionId });
   if (!plan) return null;
-  return { credentialId: `cmi5-session-${session.id}`, tenantId: session.tenantId, scope: 'all', session: new AuSession(db, session, plan) };
+  // cmi5 is built on xAPI 1.0.3, so that is what its AUs are taken to speak.
+  return { credentialId: `cmi5-session-${session.id}`, tenantId: session.tenantId, scope: 'all', xapiVersion: '1.0.3', session: new AuSession(db, session, plan) };
 }
 
 const LEARNER_PREFERENCES = 'cmi5LearnerPreferences';

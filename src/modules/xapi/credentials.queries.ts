@@ -12,7 +12,7 @@ export async function insertCredential(db: Db, values: typeof lrsCredentials.$in
 export function listCredentials(db: Db, { tenantId }: { tenantId: string }) {
   return db
     .select({
-      id: lrsCredentials.id, name: lrsCredentials.name, key: lrsCredentials.key, scope: lrsCredentials.scope,
+      id: lrsCredentials.id, name: lrsCredentials.name, key: lrsCredentials.key, scope: lrsCredentials.scope, xapiVersion: lrsCredentials.xapiVersion,
       createdAt: lrsCredentials.createdAt, revokedAt: lrsCredentials.revokedAt, lastUsedAt: lrsCredentials.lastUsedAt,
     })
     .from(lrsCredentials)
@@ -33,7 +33,10 @@ export async function revokeCredential(db: Db, { tenantId, id }: { tenantId: str
 
 export async function findActiveCredential(db: Db, key: string) {
   const [row] = await db
-    .select({ id: lrsCredentials.id, tenantId: lrsCredentials.tenantId, secretHash: lrsCredentials.secretHash, scope: lrsCredentials.scope, lastUsedAt: lrsCredentials.lastUsedAt })
+    .select({
+      id: lrsCredentials.id, tenantId: lrsCredentials.tenantId, secretHash: lrsCredentials.secretHash, scope: lrsCredentials.scope,
+      xapiVersion: lrsCredentials.xapiVersion, lastUsedAt: lrsCredentials.lastUsedAt,
+    })
     .from(lrsCredentials)
     .where(and(eq(lrsCredentials.key, key), isNull(lrsCredentials.revokedAt)));
   return row ?? null;

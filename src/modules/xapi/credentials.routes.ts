@@ -7,7 +7,7 @@ import { NotFoundError, ValidationError } from '../../lib/errors.js';
 import { ok } from '../../lib/http.js';
 import { isUuid } from '../../lib/ids.js';
 import * as q from './credentials.queries.js';
-import { createCredential, LRS_SCOPES } from './credentials.service.js';
+import { createCredential, LRS_SCOPES, LRS_VERSIONS } from './credentials.service.js';
 import { scormToXapiEnabled, setScormToXapi } from './scorm-recording.service.js';
 
 export default async function lrsCredentialsRoutes(app: FastifyInstance, { config }: { config: Config }) {
@@ -20,14 +20,15 @@ export default async function lrsCredentialsRoutes(app: FastifyInstance, { confi
     scormToXapi: await scormToXapiEnabled(app.db, tenantId),
     credentials: await q.listCredentials(app.db, { tenantId }),
     scopes: LRS_SCOPES,
-    form: { scope: 'all' },
+    versions: LRS_VERSIONS,
+    form: { scope: 'all', xapiVersion: '2.0.0' },
     fields: {},
     ...extra,
   });
 
   app.get('/admin/lrs', adminOnly, async (request, reply) => reply.page('lrs/credentials', await renderPage(request.tenantId())));
 
-  app.post<{ Body: { name?: string; scope?: string } }>('/admin/lrs/credentials', adminOnly, async (request, reply) => {
+  app.post<{ Body: { name?: string; scope?: string; xapiVersion?: string } }>('/admin/lrs/credentials', adminOnly, async (request, reply) => {
     try {
       const created = await createCredential(app.db, request.user!, request.body ?? {});
       request.audit('lrs.credential.created', { type: 'lrs_credential', id: created.id }, { name: created.name, scope: created.scope });
@@ -59,10 +60,10 @@ export default async function lrsCredentialsRoutes(app: FastifyInstance, { confi
 
   api.post('/api/lrs/credentials', {
     ...adminOnly,
-    schema: { body: Type.Object({ name: Type.Optional(Type.String({ maxLength: 200 })), scope: Type.Optional(Type.String({ maxLength: 40 })) }) },
+    schema: { body: Type.Object({ name: Type.Optional(Type.String({ maxLength: 200 })), scope: Type.Optional(Type.String({ maxLength: 40 })), xapiVersion: Type.Optional(Type.String({ maxLength: 10 })) }) },
   }, async (request, reply) => {
     const body = request.body ?? {};
-    const created = await createCredential(app.db, request.user!, { name: body.name ?? 'API client', scope: body.scope ?? 'all' });
+    const created = await createCredential(app.db, request.user!, { name: body.name ?? 'API client', scope: body.scope ?? 'all', xapiVersion: body.xapiVersion });
     request.audit('lrs.credential.created', { type: 'lrs_credential', id: created.id }, { name: created.name, scope: created.scope });
     return ok(reply, { ...created, endpoint }, 201);
   });

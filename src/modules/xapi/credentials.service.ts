@@ -13,10 +13,16 @@ export type LrsScope = (typeof LRS_SCOPES)[number];
 
 export const isLrsScope = (value: unknown): value is LrsScope => (LRS_SCOPES as readonly unknown[]).includes(value);
 
+/** The versions a client may say it speaks; 2.0.0 unless it is set up as a 1.0.3 client. */
+export const LRS_VERSIONS = ['2.0.0', '1.0.3'] as const;
+export type LrsVersion = (typeof LRS_VERSIONS)[number];
+
 export interface LrsClient {
   credentialId: string;
   tenantId: string;
   scope: LrsScope;
+  /** The version the client speaks, for answers to requests that do not name one. */
+  xapiVersion: LrsVersion;
   /** Set for a cmi5 AU's session token: the session's rules apply on top of the scope. */
   session?: SessionRules;
 }
@@ -45,16 +51,20 @@ export interface SessionRules {
 /** Checks Basic credentials that are not an LRS key (a cmi5 session's auth token); null when they are not one. */
 export type TokenAuthenticator = (db: Db, user: string, secret: string) => Promise<LrsClient | null>;
 
-export async function createCredential(db: Db, actor: Principal, input: { name?: unknown; scope?: unknown }) {
+export async function createCredential(db: Db, actor: Principal, input: { name?: unknown; scope?: unknown; xapiVersion?: unknown }) {
   const name = typeof input.name === 'string' ? input.name.trim() : '';
   const fields: Record<string, string> = {};
   if (!name || name.length > 100) fields.name = 'Give the key a name of 1 to 100 characters, e.g. the tool that will use it.';
   if (!isLrsScope(input.scope)) fields.scope = `Choose a scope: ${LRS_SCOPES.join(', ')}.`;
+  const xapiVersion = input.xapiVersion === undefined || input.xapiVersion === '' ? '2.0.0' : input.xapiVersion;
+  if (!(LRS_VERSIONS as readonly unknown[]).includes(xapiVersion)) fields.xapiVersion = `Choose the xAPI version the client speaks: ${LRS_VERSIONS.join(' or ')}.`;
   if (Object.keys(fields).length) throw new ValidationError(fields);
   const key = randomBytes(15).toString('base64url');
   const secret = randomBytes(32).toString('base64url');
-  const row = await q.insertCredential(db, { tenantId: actor.tenantId!, name, key, secretHash: hashSecret(secret), scope: input.scope as LrsScope, createdBy: actor.userId });
-  return { id: row.id, name: row.name, key, secret, scope: row.scope as LrsScope, createdAt: row.createdAt };
+  const row = await q.insertCredential(db, {
+    tenantId: actor.tenantId!, name, key, secretHash: hashSecret(secret), scope: input.scope as LrsScope, xapiVersion: xapiVersion as LrsVersion, createdBy: actor.userId,
+  });
+  return { id: row.id, name: row.name, key, secret, scope: row.scope as LrsScope, xapiVersion: row.xapiVersion as LrsVersion, createdAt: row.createdAt };
 }
 
 /** Last use is recorded at most once a minute per key, so busy clients do not write on every request. */
@@ -77,7 +87,7 @@ export async function authenticateBasic(db: Db, authorization: string | undefine
   const row = await q.findActiveCredential(db, key);
   if (!row || !safeEqual(row.secretHash, hashSecret(secret))) return null;
   if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > TOUCH_INTERVAL_MS) await q.touchCredential(db, row.id);
-  return { credentialId: row.id, tenantId: row.tenantId, scope: row.scope as LrsScope };
+  return { credentialId: row.id, tenantId: row.tenantId, scope: row.scope as LrsScope, xapiVersion: row.xapiVersion as LrsVersion };
 }
 
 /** May this client read (GET/HEAD) the resource? Statement-only scopes do not reach documents. */

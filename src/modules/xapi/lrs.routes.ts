@@ -64,6 +64,10 @@ export default async function lrsRoutes(lrs: FastifyInstance, { config, tokens }
     reply.header('X-Experience-API-Version', version ?? '2.0.0');
     if (path === '/xapi/about') return;
     if (!version) {
+      // The request is refused either way; its answer names the version the client's key speaks (a 1.0.3 client
+      // expects 1.0.3 here, a 2.0 client 2.0.0), when the credentials say who it is.
+      const client = await authenticateBasic(lrs.db, request.headers.authorization, tokens);
+      if (client) reply.header('X-Experience-API-Version', client.xapiVersion);
       throw new XapiError(400, request.headers['x-experience-api-version']
         ? `X-Experience-API-Version "${String(request.headers['x-experience-api-version'])}" is not supported: use 2.0.0 or 1.0.3.`
         : 'The X-Experience-API-Version header is required (2.0.0 or 1.0.3).');

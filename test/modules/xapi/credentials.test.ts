@@ -78,3 +78,24 @@ t.test('the admin page creates a key, shows the secret once, and revokes it', as
   const learner = await browser(app, { email: tenant.learner.email });
   t.equal((await learner.get('/admin/lrs')).statusCode, 403, 'learners do not see the page');
 });
+
+t.test('a key says which xAPI version its client speaks: the answer to a request that names none carries it', async (t) => {
+  const tenant = await createTenant(app);
+  const admin = await apiToken(app, tenant.admin.email);
+  const make = async (xapiVersion?: string) => app.inject({ method: 'POST', url: '/api/lrs/credentials', headers: bearer(admin), payload: { name: 'client', scope: 'all', ...(xapiVersion ? { xapiVersion } : {}) } });
+  const unversioned = (authorization: string) => app.inject({ method: 'GET', url: '/xapi/statements', headers: { authorization } });
+  const legacy = (await make('1.0.3')).json().data;
+  t.equal(legacy.xapiVersion, '1.0.3');
+  const modern = (await make()).json().data;
+  t.equal(modern.xapiVersion, '2.0.0', '2.0.0 unless asked');
+  const fromLegacy = await unversioned(basic(legacy.key, legacy.secret));
+  t.equal(fromLegacy.statusCode, 400, 'a request without the header is still refused');
+  t.equal(fromLegacy.headers['x-experience-api-version'], '1.0.3');
+  t.equal((await unversioned(basic(modern.key, modern.secret))).headers['x-experience-api-version'], '2.0.0');
+  t.equal((await unversioned(basic(legacy.key, 'wrong'))).headers['x-experience-api-version'], '2.0.0', 'wrong credentials get the LRS\'s own version');
+  const versioned = await app.inject({ method: 'GET', url: '/xapi/statements', headers: { authorization: basic(legacy.key, legacy.secret), 'x-experience-api-version': '2.0.0' } });
+  t.equal(versioned.headers['x-experience-api-version'], '2.0.0', 'a request that names its version is answered in it, whatever the key');
+  const bad = await make('0.95');
+  t.equal(bad.statusCode, 422, 'only 2.0.0 or 1.0.3');
+  t.match(bad.json().error.details, { xapiVersion: /2.0.0 or 1.0.3/ });
+});

@@ -1,0 +1,1 @@
+ALTER TABLE "lrs_credentials" ADD COLUMN "xapi_version" text DEFAULT '2.0.0' NOT NULL;
