@@ -33,7 +33,7 @@ export async function findStatementsByIds(db: Db, { tenantId, ids }: { tenantId:
  * rather than one parameter per value: a batch of 100 statements is a few hundred link rows, and building a query
  * with thousands of parameters cost more than running it.
  */
-export async function insertStatements(db: Db, tenantId: string, rows: NewStatement[]) {
+export async function insertStatements(db: Db, tenantId: string, rows: NewStatement[], definitions: { id: string; definition: Record<string, unknown> }[] = []) {
   if (!rows.length) return;
   const column = <T>(pick: (r: NewStatement) => T) => rows.map(pick);
   const agents = rows.flatMap((r) => r.agents.map((a) => ({ id: r.id, key: a.key, direct: a.direct })));
@@ -48,6 +48,13 @@ export async function insertStatements(db: Db, tenantId: string, rows: NewStatem
         ${pgArray(column((r) => JSON.stringify(r.statement)))}::text[], ${pgArray(column((r) => JSON.stringify(r.attachmentHashes)))}::text[])
         as t(id, stored, ts, verb, voids, target, registration, statement, hashes)
       returning id, seq
+    ), definitions as (
+      -- The stored definition merged with the new one: top-level keys replaced, language maps and extensions merged.
+      insert into ${xapiActivities} as a (tenant_id, activity_id, definition)
+      select ${tenantId}::uuid, d.id, d.definition::jsonb
+      from unnest(${pgArray(definitions.map((d) => d.id))}::text[], ${pgArray(definitions.map((d) => JSON.stringify(d.definition)))}::text[]) as d(id, definition)
+      on conflict (tenant_id, activity_id) do update set definition = ${MERGED}, updated_at = now()
+      where a.definition is distinct from ${MERGED}
     ), agent_links as (
       insert into ${xapiStatementAgents} (tenant_id, statement_seq, agent_key, direct)
       select ${tenantId}::uuid, inserted.seq, a.key, a.direct
@@ -62,6 +69,10 @@ export async function insertStatements(db: Db, tenantId: string, rows: NewStatem
     on conflict do nothing`);
 }
 
+const mergedPart = (key: string) =>
+  sql.raw(`case when jsonb_typeof(a.definition->'${key}') = 'object' and jsonb_typeof(excluded.definition->'${key}') = 'object' then jsonb_build_object('${key}', (a.definition->'${key}') || (excluded.definition->'${key}')) else '{}'::jsonb end`);
+const MERGED = sql`(coalesce(a.definition, '{}'::jsonb) || excluded.definition || ${mergedPart('name')} || ${mergedPart('description')} || ${mergedPart('extensions')})`;
+
 /** A Postgres array literal, sent as one text parameter (both drivers pass it through unchanged). */
 function pgArray(values: (string | number | boolean | null)[]): string {
   return `{${values.map((v) => (v === null ? 'NULL' : typeof v === 'string' ? `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"` : String(v))).join(',')}}`;
@@ -71,25 +82,6 @@ function pgArray(values: (string | number | boolean | null)[]): string {
 export async function voidStatements(db: Db, { tenantId, ids }: { tenantId: string; ids: string[] }) {
   if (!ids.length) return;
   await db.update(xapiStatements).set({ voided: true }).where(and(eq(xapiStatements.tenantId, tenantId), inArray(xapiStatements.id, ids)));
-}
-
-/** The stored definitions of these activities. */
-export async function findActivityDefinitions(db: Db, { tenantId, ids }: { tenantId: string; ids: string[] }) {
-  if (!ids.length) return new Map<string, Record<string, unknown>>();
-  const rows = await db
-    .select({ activityId: xapiActivities.activityId, definition: xapiActivities.definition })
-    .from(xapiActivities)
-    .where(and(eq(xapiActivities.tenantId, tenantId), sql`${xapiActivities.activityId} = any(${pgArray(ids)}::text[])`));
-  return new Map(rows.map((r) => [r.activityId, r.definition ?? {}]));
-}
-
-/** Stores activity definitions (already merged by the caller) for GET /activities. */
-export async function upsertActivityDefinitions(db: Db, tenantId: string, definitions: { id: string; definition: Record<string, unknown> }[]) {
-  if (!definitions.length) return;
-  await db
-    .insert(xapiActivities)
-    .values(definitions.map((d) => ({ tenantId, activityId: d.id, definition: d.definition })))
-    .onConflictDoUpdate({ target: [xapiActivities.tenantId, xapiActivities.activityId], set: { definition: sql`excluded.definition`, updatedAt: sql`now()` } });
 }
 
 export async function findActivity(db: Db, { tenantId, activityId }: { tenantId: string; activityId: string }) {

@@ -86,20 +86,18 @@ export async function storeStatements(
   return ids;
 }
 
-/** Inserts prepared statements with their links, and the activity definitions they bring (merged with what is known). */
+/**
+ * Inserts prepared statements with their links and the activity definitions they bring, in one SQL statement. A
+ * batch's definitions of one activity are merged here in statement order; the database merges the result with what
+ * it holds (GET /activities returns everything statements said about an activity: language maps and extensions
+ * merge) and writes only what changed.
+ */
 async function persist(tx: Db, tenantId: string, fresh: Json[]) {
-  await q.insertStatements(tx, tenantId, fresh.map((s) => toRow(s)));
-  // GET /activities returns everything statements said about an activity: language maps and extensions merge.
-  const described = fresh.flatMap((s) => statementActivities(s)).filter((a) => a.definition);
-  const known = await q.findActivityDefinitions(tx, { tenantId, ids: [...new Set(described.map((a) => a.id))] });
-  const changed = new Map<string, Json>();
-  for (const a of described) {
-    const before = changed.get(a.id) ?? known.get(a.id);
-    const merged = mergeDefinitions(before ?? {}, a.definition!);
-    // Most statements repeat what is known: only new or changed definitions are written.
-    if (!before || canonical(merged) !== canonical(before)) changed.set(a.id, merged);
+  const definitions = new Map<string, Json>();
+  for (const a of fresh.flatMap((s) => statementActivities(s))) {
+    if (a.definition) definitions.set(a.id, mergeDefinitions(definitions.get(a.id) ?? {}, a.definition));
   }
-  await q.upsertActivityDefinitions(tx, tenantId, [...changed].map(([id, definition]) => ({ id, definition })));
+  await q.insertStatements(tx, tenantId, fresh.map((s) => toRow(s)), [...definitions].map(([id, definition]) => ({ id, definition })));
 }
 
 /**

@@ -139,3 +139,23 @@ t.test('scopes and tenants', async (t) => {
   t.equal((await b.get('/xapi/statements')).json().statements.length, 0);
   t.equal((await b.put(`/xapi/statements?statementId=${id}`, statement())).statusCode, 204, 'and the same id is free in another tenant');
 });
+
+t.test('Communication 2.5: /activities returns what every statement said about an activity, merged', async (t) => {
+  const lrs = await lrsClient(app);
+  const id = `http://example.com/activities/merged-${Date.now()}`;
+  const said = (definition: Record<string, unknown>) => statement({ object: { id, definition } });
+  t.equal((await lrs.post('/xapi/statements', said({ name: { 'en-US': 'Golf' }, type: 'http://adlnet.gov/expapi/activities/course', extensions: { 'http://example.com/x/a': 1 } }))).statusCode, 200);
+  t.equal((await lrs.post('/xapi/statements', [
+    said({ name: { 'fr-FR': 'Le golf' }, description: { 'en-US': 'All about golf' } }),
+    said({ extensions: { 'http://example.com/x/b': { deep: true } }, name: { 'en-US': 'Golf, the course' } }),
+  ])).statusCode, 200);
+  const activity = (await lrs.get(`/xapi/activities?activityId=${encodeURIComponent(id)}`)).json();
+  t.same(activity.definition, {
+    name: { 'en-US': 'Golf, the course', 'fr-FR': 'Le golf' },
+    description: { 'en-US': 'All about golf' },
+    type: 'http://adlnet.gov/expapi/activities/course',
+    extensions: { 'http://example.com/x/a': 1, 'http://example.com/x/b': { deep: true } },
+  }, 'language maps and extensions merge across requests and within one; the latest value of a key wins');
+  t.equal((await lrs.post('/xapi/statements', said({ name: { 'en-US': 'Golf, the course' } }))).statusCode, 200, 'saying it again');
+  t.same((await lrs.get(`/xapi/activities?activityId=${encodeURIComponent(id)}`)).json().definition.name, { 'en-US': 'Golf, the course', 'fr-FR': 'Le golf' });
+});
