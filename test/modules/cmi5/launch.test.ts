@@ -3,7 +3,7 @@
 // that satisfies the block and the course. Grouped by spec section.
 import t from 'tap';
 import XMLHttpRequest from 'xhr2';
-import { apiToken, bearer } from '../../helpers/build-app.js';
+import { apiToken, bearer, browser } from '../../helpers/build-app.js';
 import { cmi5Tenant, importCmi5, launch, startCmi5App, verbsOf } from './helpers.js';
 
 // @xapi/cmi5 is built for browsers: its axios has only the XMLHttpRequest adapter, chosen when the module loads.
@@ -126,4 +126,27 @@ t.test('9.6.1 moveOn is evaluated at registration: NotApplicable satisfies the b
   t.equal(block!.context.extensions['https://w3id.org/xapi/cmi5/context/extensions/sessionid'], whole!.context.extensions['https://w3id.org/xapi/cmi5/context/extensions/sessionid']);
   await launch(app, learner, course);
   t.equal((await lms.statements(l.registration)).filter((s) => s.verb.id.endsWith('/satisfied')).length, 2, 'not satisfied again on the next launch');
+});
+
+t.test('the course page: the learner sees the units and launches one (Launch, Browse) into the player frame', async (t) => {
+  const page = await browser(app, { email: lms.tenant.learner.email });
+  const started = await page.post(`/courses/${essentials}/start`, {});
+  t.equal(started.statusCode, 303);
+  const course = await page.get(started.headers.location as string);
+  t.equal(course.statusCode, 302, 'the player sends a cmi5 course to its own page');
+  const registration = String(course.headers.location).split('/').pop()!;
+  const html = (await page.get(`/cmi5/registrations/${registration}`)).body;
+  t.match(html, 'CATAPULT LMS Test AU: 001 Essentials');
+  t.match(html, 'value="Browse"', 'Browse is offered before the unit is done');
+  const browse = await page.post(`/cmi5/registrations/${registration}/launch`, { au: '0', mode: 'Browse' });
+  t.equal(browse.statusCode, 303);
+  const frame = await page.get(browse.headers.location as string);
+  t.match(frame.body, /<iframe class="player-frame cmi5-frame" src="http:\/\/127\.0\.0\.1:\d+\/c\//, 'the AU from the content origin in the frame');
+  const sessions = (await app.inject({ method: 'GET', url: `/api/registrations/${registration}/cmi5`, headers: bearer(learner) })).json().data.sessions;
+  t.equal(sessions[0].launchMode, 'Browse');
+  t.equal((await page.post(`/cmi5/registrations/${registration}/launch`, { au: '0' }, { csrf: null })).statusCode, 403, 'no CSRF token, no launch');
+  t.equal((await page.post(`/cmi5/registrations/${registration}/launch`, { au: 'x' })).statusCode, 400, 'a unit that is not a number');
+  const other = await browser(app, { email: lms.tenant.author.email });
+  t.equal((await other.get(`/cmi5/registrations/${registration}`)).statusCode, 403, 'another learner\'s page');
+  t.equal((await other.get(browse.headers.location as string)).statusCode, 404, 'another learner\'s launch');
 });
