@@ -41,12 +41,14 @@ export async function insertStatements(db: Db, tenantId: string, rows: NewStatem
   await db.execute(sql`
     with inserted as (
       insert into ${xapiStatements} (tenant_id, id, stored, timestamp, verb_id, voids_id, target_id, registration, statement, attachment_hashes)
-      select ${tenantId}::uuid, id, stored, ts, verb, voids, target, registration, statement::jsonb, hashes::jsonb
+      select ${tenantId}::uuid, t.id, t.stored, t.ts, t.verb, t.voids, t.target, t.registration, j.statement, t.hashes::jsonb
       from unnest(${pgArray(column((r) => r.id))}::uuid[], ${pgArray(column((r) => r.stored.toISOString()))}::timestamptz[],
         ${pgArray(column((r) => r.timestamp.toISOString()))}::timestamptz[], ${pgArray(column((r) => r.verbId))}::text[],
         ${pgArray(column((r) => r.voidsId))}::uuid[], ${pgArray(column((r) => r.targetId))}::uuid[], ${pgArray(column((r) => r.registration))}::uuid[],
-        ${pgArray(column((r) => JSON.stringify(r.statement)))}::text[], ${pgArray(column((r) => JSON.stringify(r.attachmentHashes)))}::text[])
-        as t(id, stored, ts, verb, voids, target, registration, statement, hashes)
+        ${pgArray(column((r) => JSON.stringify(r.attachmentHashes)))}::text[])
+        with ordinality as t(id, stored, ts, verb, voids, target, registration, hashes, n)
+      -- The statements travel as one JSON array (parsed once, no array-literal escaping), paired by position.
+      join jsonb_array_elements(${JSON.stringify(column((r) => r.statement))}::jsonb) with ordinality as j(statement, n) using (n)
       returning id, seq
     ), definitions as (
       -- The stored definition merged with the new one: top-level keys replaced, language maps and extensions merged.
