@@ -1,6 +1,7 @@
 // cmi5 launches (cmi5 spec 8, 9 and 10): one row per AU session, with the one-time fetch key and the AU's auth
 // token kept as hashes, and one row per AU, block and course of a registration with what moveOn needs. The
 // registration itself is the learner's `registrations` row: its id is the cmi5 registration UUID.
+import { sql } from 'drizzle-orm';
 import { boolean, index, integer, jsonb, pgTable, primaryKey, real, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { registrations } from './registrations.js';
 import { tenants } from './tenants.js';
@@ -42,7 +43,11 @@ export const cmi5Sessions = pgTable(
     lastActivityAt: timestamp('last_activity_at', { withTimezone: true }).notNull().defaultNow(),
     endedAt: timestamp('ended_at', { withTimezone: true }),
   },
-  (t) => [index('cmi5_sessions_tenant_registration_idx').on(t.tenantId, t.registrationId, t.launchedAt)],
+  (t) => [
+    index('cmi5_sessions_tenant_registration_idx').on(t.tenantId, t.registrationId, t.launchedAt),
+    // The sweep that abandons sessions left open reads only open ones, oldest activity first.
+    index('cmi5_sessions_open_activity_idx').on(t.lastActivityAt).where(sql`${t.state} in ('launched', 'initialized')`),
+  ],
 );
 
 /** What the registration has reached per AU, block and course (node = its LMS activity id). */

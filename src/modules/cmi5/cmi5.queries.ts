@@ -122,3 +122,17 @@ export async function addRegistrationTime(db: Db, { tenantId, registrationId }: 
     .set({ totalTimeSeconds: sql`${registrations.totalTimeSeconds} + ${seconds}`, lastAccessedAt: sql`now()`, updatedAt: sql`now()` })
     .where(and(eq(registrations.id, registrationId), eq(registrations.tenantId, tenantId)));
 }
+
+/**
+ * Open sessions with no activity since `before`, oldest first, with their registration's version. The one cmi5
+ * query across tenants: the LMS's own sweep, which then works on each under its tenant's locks.
+ */
+export function listStaleSessions(db: Db, before: Date, limit: number) {
+  return db
+    .select({ id: cmi5Sessions.id, tenantId: cmi5Sessions.tenantId, registrationId: cmi5Sessions.registrationId, versionId: registrations.courseVersionId })
+    .from(cmi5Sessions)
+    .innerJoin(registrations, eq(registrations.id, cmi5Sessions.registrationId))
+    .where(and(inArray(cmi5Sessions.state, ['launched', 'initialized']), sql`${cmi5Sessions.lastActivityAt} < ${before.toISOString()}::timestamptz`))
+    .orderBy(cmi5Sessions.lastActivityAt)
+    .limit(limit);
+}

@@ -12,7 +12,7 @@ import type { Principal } from '../accounts/accounts.queries.js';
 import { langText } from './cmi5-plan.js';
 import * as q from './cmi5.queries.js';
 import type { LaunchMode } from './cmi5-statements.js';
-import { abandonSession, cmi5Registration, fetchAuthToken, isOpen, LAUNCH_MODES, launchAu, waiveAu } from './launch.service.js';
+import { abandonSession, abandonStaleSessions, cmi5Registration, fetchAuthToken, isOpen, LAUNCH_MODES, launchAu, waiveAu } from './launch.service.js';
 import { describeProgress } from './progress.js';
 
 const ADMINS = ['owner', 'admin'] as const;
@@ -92,6 +92,18 @@ export default async function cmi5Routes(app: FastifyInstance, { config }: { con
     request.audit('cmi5.session_abandoned', { type: 'registration', id: session.registrationId }, { sessionId: session.id });
     return redirectAfterPost(request, reply, `/cmi5/registrations/${session.registrationId}?notice=abandoned`);
   });
+
+  // Sessions an AU left open (the window closed without "terminated") are abandoned after the timeout. Harmless if
+  // several processes sweep.
+  const sweep = () =>
+    abandonStaleSessions(app.db, config)
+      .then((count) => count && app.log.info({ count }, 'abandoned cmi5 sessions left open'))
+      .catch((err) => app.log.error({ err }, 'could not abandon stale cmi5 sessions'));
+  let sweepTimer: NodeJS.Timeout | undefined;
+  app.addHook('onReady', async () => {
+    sweepTimer = setInterval(sweep, 5 * 60_000).unref();
+  });
+  app.addHook('onClose', async () => clearInterval(sweepTimer));
 
   // ---- the fetch URL (cmi5 8.2): called by the AU from the content origin or its own host, with no cookie ----
   await app.register(async (fetchScope) => {

@@ -3,6 +3,9 @@
 // statements are built by hand like an AU builds them from LMS.LaunchData.
 import { randomUUID } from 'node:crypto';
 import t from 'tap';
+import { eq } from 'drizzle-orm';
+import { cmi5Sessions } from '../../../src/db/schema/index.js';
+import { abandonStaleSessions } from '../../../src/modules/cmi5/launch.service.js';
 import { apiToken, bearer, createTenant } from '../../helpers/build-app.js';
 import { cmi5Tenant, importCmi5, launch, startCmi5App, verbsOf } from './helpers.js';
 
@@ -206,6 +209,25 @@ t.test('9.3.6 launching again abandons the open session; an admin can abandon on
   t.equal((await app.inject({ method: 'POST', url: `/api/cmi5/sessions/${second.sessionId}/abandon`, headers: bearer(lms.admin) })).statusCode, 409, 'once');
   t.equal(await second.send(second.allowed()), 401);
   t.equal((await app.inject({ method: 'POST', url: `/api/cmi5/sessions/${second.sessionId}/abandon`, headers: bearer(learner) })).statusCode, 403, 'learners cannot');
+});
+
+t.test('9.3.6 a session an AU left open (no statement for longer than the timeout) is abandoned by the LMS', async (t) => {
+  const tenant = await cmi5Tenant(app);
+  const course = await importCmi5(app, tenant.tenant, '001-essentials.zip');
+  const token = await apiToken(app, tenant.tenant.learner.email);
+  const quiet = await au(course, { token });
+  await quiet.send(quiet.initialized());
+  const minutes = ctx.config.cmi5SessionTimeoutMinutes;
+  await app.db.update(cmi5Sessions).set({ lastActivityAt: new Date(Date.now() - (minutes + 1) * 60_000) }).where(eq(cmi5Sessions.id, quiet.sessionId));
+  const busy = await launch(app, await apiToken(app, lms.tenant.learner.email), essentials);
+  t.ok((await abandonStaleSessions(app.db, ctx.config)) >= 1, 'the sweep abandons it');
+  t.equal(await quiet.send(quiet.allowed()), 401, 'its token no longer works');
+  const abandoned = (await tenant.statements(quiet.registration)).filter((s) => s.verb.id === 'https://w3id.org/xapi/adl/verbs/abandoned');
+  t.equal(abandoned.length, 1);
+  t.equal(abandoned[0]!.context.extensions[SESSION], quiet.sessionId);
+  t.equal((await abandonStaleSessions(app.db, ctx.config)), 0, 'once');
+  const [busyRow] = await app.db.select().from(cmi5Sessions).where(eq(cmi5Sessions.id, busy.sessionId));
+  t.equal(busyRow!.state, 'launched', 'a session with recent activity is left alone');
 });
 
 t.test('9.3.7 an admin waives an AU: waived with the reason, then satisfied, under a session id of their own', async (t) => {

@@ -1,0 +1,1 @@
+CREATE INDEX "cmi5_sessions_open_activity_idx" ON "cmi5_sessions" USING btree ("last_activity_at") WHERE "cmi5_sessions"."state" in ('launched', 'initialized');
