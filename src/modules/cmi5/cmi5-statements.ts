@@ -70,7 +70,11 @@ function lmsStatement(base: StatementBase, verb: Cmi5Verb, object: Json, publish
   };
 }
 
-const auObject = (au: AuPlan): Json => ({ objectType: 'Activity', id: au.lmsId });
+/** The AU as object, named (so the LRS, and reports on it, know what it is called) and typed as its cmi5.xml says. */
+const auObject = (au: AuPlan): Json => {
+  const definition = { ...(Object.keys(au.au.title).length ? { name: au.au.title } : {}), ...(au.au.activityType ? { type: au.au.activityType } : {}) };
+  return { objectType: 'Activity', id: au.lmsId, ...(Object.keys(definition).length ? { definition } : {}) };
+};
 
 export function launchedStatement(base: StatementBase, au: AuPlan, launch: { mode: LaunchMode; url: string }): Json {
   return lmsStatement(base, 'launched', auObject(au), au.au.id, {

@@ -37,8 +37,11 @@ export default async function statementBrowserRoutes(app: FastifyInstance, { con
     const before = /^\d{1,18}$/.test(query.before ?? '') ? Number(query.before) : undefined;
     const rows = problems.length ? [] : await q.queryStatements(app.db, tenantId, filter, { limit: PAGE_SIZE + 1, after: before });
     const shown = rows.slice(0, PAGE_SIZE);
+    // Statements often name their object only by id (cmi5 AUs do): the name another statement gave it is shown.
+    const unnamed = shown.map((r) => r.statement.object as Json).filter((o) => o.objectType !== 'StatementRef' && o.objectType !== 'SubStatement' && !text((o.definition as Json | undefined)?.name));
+    const names = await q.findActivityNames(app.db, { tenantId, ids: [...new Set(unnamed.map((o) => String(o.id)))] });
     const next = rows.length > PAGE_SIZE ? new URLSearchParams({ ...definedOnly(form), before: String(shown.at(-1)!.seq) }).toString() : null;
-    return reply.page('lrs/statements', { title: 'Statements', form, problems, statements: shown.map((r) => describe(r.statement)), next, first: before !== undefined });
+    return reply.page('lrs/statements', { title: 'Statements', form, problems, statements: shown.map((r) => describe(r.statement, names)), next, first: before !== undefined });
 
     /** A learner by email: one of ours (the account our statements use), or anyone else's mailbox. */
     async function learnerKey(email: string): Promise<string> {
@@ -57,7 +60,7 @@ const text = (map: unknown): string | null => {
 };
 
 /** What a person reads in the list: who did what to what, with the result and when. */
-function describe(statement: Json) {
+function describe(statement: Json, names: Map<string, Record<string, string>>) {
   const actor = statement.actor as Json;
   const account = actor.account as Json | undefined;
   const verb = statement.verb as Json;
@@ -71,7 +74,7 @@ function describe(statement: Json) {
     actor: (actor.name as string | undefined) ?? (actor.mbox as string | undefined)?.replace(/^mailto:/, '') ?? (account ? `${account.name as string}` : 'group'),
     verb: text(verb.display) ?? String(verb.id).split('/').pop(),
     verbId: verb.id as string,
-    object: object.objectType === 'StatementRef' ? `statement ${String(object.id).slice(0, 8)}…` : text((object.definition as Json | undefined)?.name) ?? (object.id as string),
+    object: object.objectType === 'StatementRef' ? `statement ${String(object.id).slice(0, 8)}…` : object.objectType === 'SubStatement' ? 'a sub-statement' : text((object.definition as Json | undefined)?.name) ?? text(names.get(object.id as string)) ?? (object.id as string),
     objectId: object.id as string,
     result: [
       result?.success === true ? 'success' : result?.success === false ? 'failure' : null,

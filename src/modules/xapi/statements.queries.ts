@@ -86,6 +86,16 @@ export async function voidStatements(db: Db, { tenantId, ids }: { tenantId: stri
   await db.update(xapiStatements).set({ voided: true }).where(and(eq(xapiStatements.tenantId, tenantId), inArray(xapiStatements.id, ids)));
 }
 
+/** The display names statements gave these activities (language maps), for lists of statements. */
+export async function findActivityNames(db: Db, { tenantId, ids }: { tenantId: string; ids: string[] }) {
+  if (!ids.length) return new Map<string, Record<string, string>>();
+  const rows = await db
+    .select({ activityId: xapiActivities.activityId, name: sql<Record<string, string> | null>`${xapiActivities.definition}->'name'` })
+    .from(xapiActivities)
+    .where(and(eq(xapiActivities.tenantId, tenantId), sql`${xapiActivities.activityId} = any(${pgArray(ids)}::text[])`));
+  return new Map(rows.filter((r) => r.name).map((r) => [r.activityId, r.name!]));
+}
+
 export async function findActivity(db: Db, { tenantId, activityId }: { tenantId: string; activityId: string }) {
   const [row] = await db
     .select({ definition: xapiActivities.definition })

@@ -54,6 +54,17 @@ t.test('filters: learner email, verb, activity, registration', async (t) => {
   t.match(bad.body, 'A registration is a UUID.');
 });
 
+t.test('an object named only by id shows the name another statement gave it', async (t) => {
+  const named = `https://example.com/activities/named-${randomUUID()}`;
+  await lrs.post('/xapi/statements', [
+    statement({ object: { id: named, definition: { name: { 'en-US': 'The named unit' } } } }),
+    statement({ object: { id: named }, actor: { mbox: `mailto:${ana}`, name: 'Ana Lima' }, verb: { id: 'http://adlnet.gov/expapi/verbs/terminated' } }),
+  ]);
+  const page = (await admin.get(`/admin/lrs/statements?verb=terminated`)).body;
+  t.match(page, 'The named unit');
+  t.notMatch(page, `>${named}<`);
+});
+
 t.test('owners and admins only', async (t) => {
   const learner = await browser(app, { email: lrs.tenant.learner.email });
   t.equal((await learner.get('/admin/lrs/statements')).statusCode, 403);
