@@ -1,4 +1,6 @@
-// SQL for cmi5 sessions and per-registration AU, block and course states. Every function takes the tenant id.
+// SQL for cmi5 sessions and per-registration AU, block and course states. Every function takes the tenant id, but
+// three that start from a secret or run for the whole LMS: the fetch URL and the auth token find their session by
+// its id (the tenant comes from the row, as an LRS key's does), and the sweep of sessions left open.
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { cmi5NodeStates, cmi5Sessions, courseVersions, registrations, users, type Cmi5Session } from '../../db/schema/index.js';
