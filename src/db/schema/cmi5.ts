@@ -36,6 +36,7 @@ export const cmi5Sessions = pgTable(
     fetchKeyHash: text('fetch_key_hash'),
     fetchedAt: timestamp('fetched_at', { withTimezone: true }),
     authSecretHash: text('auth_secret_hash'),
+    /** For the player frame until the AU fetches its token (it holds the fetch key), then cleared. */
     launchUrl: text('launch_url'),
     /** When the AU read cmi5LearnerPreferences; it must before "initialized" (cmi5 11). */
     preferencesReadAt: timestamp('preferences_read_at', { withTimezone: true }),

@@ -30,11 +30,14 @@ export async function updateSession(db: Db, { tenantId, sessionId }: { tenantId:
   await db.update(cmi5Sessions).set(changes).where(and(eq(cmi5Sessions.id, sessionId), eq(cmi5Sessions.tenantId, tenantId)));
 }
 
-/** Hands out the fetch URL's token once: only the first caller with the right key gets the row back. */
+/**
+ * Hands out the fetch URL's token once: only the first caller with the right key gets the row back. The launch URL
+ * (kept for the player frame, and holding the fetch key) is forgotten then: from here on only hashes remain.
+ */
 export async function claimFetch(db: Db, { sessionId, fetchKeyHash, authSecretHash }: { sessionId: string; fetchKeyHash: string; authSecretHash: string }) {
   const [row] = await db
     .update(cmi5Sessions)
-    .set({ fetchedAt: sql`now()`, authSecretHash })
+    .set({ fetchedAt: sql`now()`, authSecretHash, launchUrl: null })
     .where(and(eq(cmi5Sessions.id, sessionId), eq(cmi5Sessions.fetchKeyHash, fetchKeyHash), sql`${cmi5Sessions.fetchedAt} is null`, inArray(cmi5Sessions.state, ['launched', 'initialized'])))
     .returning({ id: cmi5Sessions.id });
   return row ?? null;

@@ -86,11 +86,9 @@ export default async function cmi5Routes(app: FastifyInstance, { config }: { con
   });
 
   app.post<{ Params: { id: string } }>('/cmi5/sessions/:id/abandon', admins, async (request, reply) => {
-    const session = isUuid(request.params.id) ? await q.findSession(app.db, { tenantId: request.tenantId(), sessionId: request.params.id }) : null;
-    if (!session) throw new NotFoundError('No such cmi5 session.');
-    await abandonSession(app.db, config, request.user!, session.id);
-    request.audit('cmi5.session_abandoned', { type: 'registration', id: session.registrationId }, { sessionId: session.id });
-    return redirectAfterPost(request, reply, `/cmi5/registrations/${session.registrationId}?notice=abandoned`);
+    const registrationId = await abandonSession(app.db, config, request.user!, request.params.id);
+    request.audit('cmi5.session_abandoned', { type: 'registration', id: registrationId }, { sessionId: request.params.id });
+    return redirectAfterPost(request, reply, `/cmi5/registrations/${registrationId}?notice=abandoned`);
   });
 
   // Sessions an AU left open (the window closed without "terminated") are abandoned after the timeout. Harmless if
@@ -147,8 +145,8 @@ export default async function cmi5Routes(app: FastifyInstance, { config }: { con
   });
 
   api.post('/api/cmi5/sessions/:id/abandon', { ...admins, schema: { params: IdParams } }, async (request, reply) => {
-    await abandonSession(app.db, config, request.user!, request.params.id);
-    request.audit('cmi5.session_abandoned', { type: 'cmi5_session', id: request.params.id }, {});
+    const registrationId = await abandonSession(app.db, config, request.user!, request.params.id);
+    request.audit('cmi5.session_abandoned', { type: 'registration', id: registrationId }, { sessionId: request.params.id });
     return ok(reply, { abandoned: true });
   });
 }

@@ -174,8 +174,11 @@ async function abandon(tx: Db, plan: Cmi5Plan, session: Cmi5Session, learner: Js
   return abandonedStatement({ id: randomUUID(), actor: learner, registration: session.registrationId, sessionId: session.id }, au, seconds);
 }
 
-/** An owner or admin ends a session the AU left open (the learner closed the window): an `abandoned` statement. */
-export async function abandonSession(db: Db, config: Config, actor: Principal, sessionId: string) {
+/**
+ * An owner or admin ends a session the AU left open (the learner closed the window): an `abandoned` statement.
+ * Answers the session's registration id.
+ */
+export async function abandonSession(db: Db, config: Config, actor: Principal, sessionId: string): Promise<string> {
   const session = actor.tenantId && isUuid(sessionId) ? await q.findSession(db, { tenantId: actor.tenantId, sessionId }) : null;
   if (!session) throw new NotFoundError('No such cmi5 session.');
   const { plan } = await cmi5Registration(db, actor, session.registrationId);
@@ -186,6 +189,7 @@ export async function abandonSession(db: Db, config: Config, actor: Principal, s
     if (!current || !isOpen(current.state)) throw new ConflictError('This session has already ended.');
     await recordStatements(tx, scope.tenantId, config.appOrigin, [await abandon(tx, plan, current, current.actor)], 'cmi5-lms');
   });
+  return session.registrationId;
 }
 
 /**
@@ -223,7 +227,9 @@ export async function waiveAu(db: Db, config: Config, actor: Principal, registra
   const trimmed = reason.trim();
   if (!trimmed || trimmed.length > 200) throw new BadRequestError('Give a reason of 1 to 200 characters (for example "Tested Out" or "Administrative").');
   const scope = { tenantId: registration.tenantId, registrationId: registration.id };
-  const learner = learnerActor(config.appOrigin, { userId: registration.userId, displayName: await learnerName(db, actor, registration.userId) });
+  // The actor the learner's launches gave the AU (statements about one learner use one actor), else a new one.
+  const [lastLaunch] = await q.listSessions(db, scope, 1);
+  const learner = lastLaunch?.actor ?? learnerActor(config.appOrigin, { userId: registration.userId, displayName: await learnerName(db, actor, registration.userId) });
   await db.transaction(async (tx) => {
     await q.lockRegistration(tx, scope);
     const statements = await startRegistration(tx, plan, scope, learner);
@@ -238,7 +244,7 @@ export async function waiveAu(db: Db, config: Config, actor: Principal, registra
   });
 }
 
-/** The learner's actor as their launches give it (the latest launch's), or as a launch would. */
+/** The learner's display name, for an actor when they have never launched the course. */
 async function learnerName(db: Db, actor: Principal, userId: string): Promise<string> {
   if (actor.userId === userId) return actor.displayName;
   return (await q.findUserName(db, { tenantId: actor.tenantId!, userId })) ?? 'Learner';

@@ -1,7 +1,9 @@
 // The LMS side of a cmi5 launch (cmi5 spec 8 and 10), with the @xapi/cmi5 npm package as the AU: the launch URL,
 // LMS.LaunchData, the `launched` statement, the one-time fetch URL, then a session from initialized to terminated
 // that satisfies the block and the course. Grouped by spec section.
+import { eq } from 'drizzle-orm';
 import t from 'tap';
+import { cmi5Sessions } from '../../../src/db/schema/index.js';
 import XMLHttpRequest from 'xhr2';
 import { apiToken, bearer, browser } from '../../helpers/build-app.js';
 import { cmi5Tenant, importCmi5, launch, startCmi5App, verbsOf } from './helpers.js';
@@ -76,6 +78,9 @@ t.test('8.2 the fetch URL hands out the auth token once', async (t) => {
   const second = await app.inject({ method: 'POST', url: path });
   t.equal(second.statusCode, 200, 'a second call is still 200 (8.2.3)');
   t.same(second.json(), { 'error-code': '1', 'error-text': 'The authorization token has already been returned.' });
+  const [row] = await app.db.select().from(cmi5Sessions).where(eq(cmi5Sessions.id, l.sessionId));
+  t.equal(row!.launchUrl, null, 'once the token is out, the stored launch URL (with the fetch key) is gone');
+  t.not(row!.fetchKeyHash, new URL(l.params.fetch).searchParams.get('k'), 'the key itself is only kept as a hash');
   const forged = await app.inject({ method: 'POST', url: path.replace(/k=[^&]+/, 'k=wrong') });
   t.equal(forged.json()['error-code'], '2', 'a wrong key is a security error');
   t.equal((await app.inject({ method: 'GET', url: path })).statusCode, 404, 'only POST');
