@@ -185,6 +185,14 @@ export function countUsersByRole(db: Db, { tenantId }: { tenantId: string }) {
     .groupBy(users.role, users.isActive);
 }
 
+/**
+ * Serialises changes to a tenant's users (see changeUser). NO KEY UPDATE, not UPDATE: inserts of rows that
+ * reference the tenant take KEY SHARE locks, which this does not block.
+ */
+export async function lockTenantForUserChanges(db: Db, { tenantId }: { tenantId: string }) {
+  await db.select({ id: tenants.id }).from(tenants).where(eq(tenants.id, tenantId)).for('no key update');
+}
+
 export async function countActiveOwners(db: Db, { tenantId }: { tenantId: string }) {
   const [row] = await db
     .select({ value: count() })

@@ -207,40 +207,54 @@ export interface UserChanges {
 
 export async function changeUser(db: Db, actor: Principal, userId: string, changes: UserChanges) {
   const tenantId = requireTenant(actor);
-  const target = await getUser(db, actor, userId);
-  const errors: FieldErrors = {};
-  const update: { displayName?: string; role?: TenantRole; isActive?: boolean } = {};
+  // "At least one active owner" is a rule about the whole tenant, so it cannot be checked by reading and then
+  // writing: two owners demoting each other at once would both count two owners. Every change to a user runs in
+  // one transaction that first locks the tenant's row; the second of two such changes waits, then counts and
+  // re-reads the actor's own role after the first has committed.
+  return db.transaction(async (tx) => {
+    await q.lockTenantForUserChanges(tx, { tenantId });
+    const target = await getUser(tx, actor, userId);
+    const actorNow = await q.findUserById(tx, { tenantId, userId: actor.userId });
+    // The caller's role was read when the request began; an owner demoted or deactivated meanwhile acts no more.
+    if (!actorNow?.isActive || (actorNow.role !== 'owner' && actorNow.role !== 'admin')) {
+      throw new ForbiddenError('Your own role or access has just changed: you can no longer manage users.');
+    }
+    const actorRole = actorNow.role as TenantRole;
+    const errors: FieldErrors = {};
+    const update: { displayName?: string; role?: TenantRole; isActive?: boolean } = {};
 
-  if (!canManageRole(actor.role, target.role as TenantRole)) throw new ForbiddenError('Only an owner can change an owner.');
+    if (!canManageRole(actorRole, target.role as TenantRole)) throw new ForbiddenError('Only an owner can change an owner.');
 
-  if (changes.displayName !== undefined) {
-    const displayName = changes.displayName.trim();
-    checkDisplayName(displayName, errors);
-    update.displayName = displayName;
-  }
-  if (changes.role !== undefined && changes.role !== target.role) {
-    if (!isTenantRole(changes.role)) errors.role = 'Choose a role: owner, admin, author or learner.';
-    else if (!canManageRole(actor.role, changes.role)) errors.role = 'Only an owner can make someone an owner.';
-    else if (target.id === actor.userId) errors.role = 'You cannot change your own role.';
-    else update.role = changes.role;
-  }
-  if (changes.isActive !== undefined && changes.isActive !== target.isActive) {
-    if (target.id === actor.userId) errors.isActive = 'You cannot deactivate yourself.';
-    else update.isActive = changes.isActive;
-  }
-  if (Object.keys(errors).length > 0) throw new ValidationError(errors);
-  if (Object.keys(update).length === 0) return { user: target, changed: {} };
+    if (changes.displayName !== undefined) {
+      const displayName = changes.displayName.trim();
+      checkDisplayName(displayName, errors);
+      update.displayName = displayName;
+    }
+    if (changes.role !== undefined && changes.role !== target.role) {
+      if (!isTenantRole(changes.role)) errors.role = 'Choose a role: owner, admin, author or learner.';
+      else if (!canManageRole(actorRole, changes.role)) errors.role = 'Only an owner can make someone an owner.';
+      else if (target.id === actor.userId) errors.role = 'You cannot change your own role.';
+      else update.role = changes.role;
+    }
+    if (changes.isActive !== undefined && changes.isActive !== target.isActive) {
+      if (target.id === actor.userId) errors.isActive = 'You cannot deactivate yourself.';
+      else update.isActive = changes.isActive;
+    }
+    if (Object.keys(errors).length > 0) throw new ValidationError(errors);
+    if (Object.keys(update).length === 0) return { user: target, changed: {} };
 
-  const losesOwner = target.role === 'owner' && target.isActive && (update.isActive === false || (update.role && update.role !== 'owner'));
-  if (losesOwner && (await q.countActiveOwners(db, { tenantId })) <= 1) {
-    throw new ValidationError({ role: 'An organisation needs at least one active owner.' });
-  }
+    const losesOwner = target.role === 'owner' && target.isActive && (update.isActive === false || (update.role && update.role !== 'owner'));
+    if (losesOwner && (await q.countActiveOwners(tx, { tenantId })) <= 1) {
+      const field = update.isActive === false ? 'isActive' : 'role';
+      throw new ValidationError({ [field]: 'An organisation needs at least one active owner.' });
+    }
 
-  const user = await q.updateUser(db, { tenantId, userId }, update);
-  if (!user) throw new NotFoundError('No such user in your organisation.');
-  // Deactivation takes effect at once: every open session and token of the user stops working.
-  if (update.isActive === false) await q.revokeUserCredentials(db, { tenantId, userId });
-  return { user, changed: update };
+    const user = await q.updateUser(tx, { tenantId, userId }, update);
+    if (!user) throw new NotFoundError('No such user in your organisation.');
+    // Deactivation takes effect at once: every open session and token of the user stops working.
+    if (update.isActive === false) await q.revokeUserCredentials(tx, { tenantId, userId });
+    return { user, changed: update };
+  });
 }
 
 export function requireTenant(actor: Principal): string {
