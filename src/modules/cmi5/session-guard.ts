@@ -131,14 +131,8 @@ class AuSession implements SessionRules {
     }
   }
 
-  checkStatementQuery(query: Record<string, string>): void {
-    let agent: Json | null = null;
-    try {
-      agent = query.agent ? (JSON.parse(query.agent) as Json) : null;
-    } catch {
-      agent = null;
-    }
-    const own = (agent && agentKey(agent) === this.actorKey) || query.registration === this.session.registrationId;
+  checkStatementQuery(filter: { agentKey?: string; registration?: string }): void {
+    const own = filter.agentKey === this.actorKey || filter.registration === this.session.registrationId.toLowerCase();
     if (!own) throw new XapiError(403, 'An AU may only read statements of its learner (agent=) or its registration (registration=).');
   }
 }

@@ -45,7 +45,11 @@ export interface SessionRules {
   /** Checks the AU's new statements in the storing transaction; answers the statements the LMS stores after them. */
   beforeStore(tx: Db, statements: Json[]): Promise<Json[]>;
   checkDocument(access: DocumentAccess): Promise<void>;
-  checkStatementQuery(query: Record<string, string>): void;
+  /**
+   * Checks what a statement query would read, from its parsed filter: on a first page and again on every page a
+   * `more` link continues (a lookup by id passes {}). Never from the raw request, so no spelling of it slips by.
+   */
+  checkStatementQuery(filter: { agentKey?: string; registration?: string }): void;
 }
 
 /** Checks Basic credentials that are not an LRS key (a cmi5 session's auth token); null when they are not one. */

@@ -5,8 +5,10 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.js';
 import { isUuid } from '../../lib/ids.js';
+import { BAD_VALUE_MESSAGE, isBadValueDatabaseError } from '../../lib/input-checks.js';
 import { agentKey } from './agents.js';
 import documentRoutes from './documents.routes.js';
+import { readPageState, signPageState, type PageState } from './more-links.js';
 import { authenticateBasic, canRead, canWrite, type LrsClient, type TokenAuthenticator } from './credentials.service.js';
 import { isTimestamp, validateActor, StatementError, type XapiVersion } from './statement-validation.js';
 import * as q from './statements.queries.js';
@@ -91,6 +93,11 @@ export default async function lrsRoutes(lrs: FastifyInstance, { config, tokens }
     if (error instanceof XapiError) return reply.code(error.statusCode).send({ error: error.message });
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.code(413).send({ error: 'The request body is too large for this LRS.' });
     if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) return reply.code(error.statusCode).send({ error: error.message });
+    // A value the database refused (out of range, unstorable): a 400 (Communication 3.2) that names no SQL.
+    if (isBadValueDatabaseError(error)) {
+      request.log.warn({ err: error }, 'the database refused a value from an LRS request');
+      return reply.code(400).send({ error: BAD_VALUE_MESSAGE });
+    }
     request.log.error({ err: error }, 'LRS request failed');
     return reply.code(500).send({ error: 'The LRS could not complete this request.' });
   });
@@ -135,15 +142,16 @@ export default async function lrsRoutes(lrs: FastifyInstance, { config, tokens }
     consistentThrough(reply);
     requireRead(request);
     const query = request.query;
-    // `more` links (Communication 2.1.3) come back here: the filter and position travel in the link (the tenant
-    // comes from the credentials, so a link is useless to another tenant).
+    // `more` links (Communication 2.1.3) come back here: the query's state travels in the link, signed for the
+    // credential that asked (more-links.ts); what that credential may read is checked again on every page.
     if (query.more !== undefined) {
       onlyParams(query, ['more']);
-      const result = await nextPage(request, query.more);
-      return send(request, reply, result.body, result.attachments ? result.hashes : null);
+      const state = readPageState(config, request.lrsClient!, query.more, MAX_PAGE);
+      request.lrsClient!.session?.checkStatementQuery(state.filter);
+      const result = await page(request, { ...state, languages: acceptLanguages(request.headers['accept-language']) });
+      return send(request, reply, result.body, state.attachments ? result.hashes : null);
     }
     onlyParams(query, ['statementId', 'voidedStatementId', 'agent', 'verb', 'activity', 'registration', 'related_activities', 'related_agents', 'since', 'until', 'limit', 'format', 'attachments', 'ascending']);
-    request.lrsClient!.session?.checkStatementQuery(query);
     const format = parseFormat(query.format);
     const withAttachments = parseBool(query.attachments, 'attachments');
     const languages = acceptLanguages(request.headers['accept-language']);
@@ -155,15 +163,18 @@ export default async function lrsRoutes(lrs: FastifyInstance, { config, tokens }
       const voided = query.voidedStatementId !== undefined;
       const id = (voided ? query.voidedStatementId : query.statementId)!;
       if (!isUuid(id)) throw new XapiError(400, `${voided ? 'voidedStatementId' : 'statementId'} must be a UUID.`);
+      // A lookup by id names no learner or registration, so a cmi5 AU may not make one.
+      request.lrsClient!.session?.checkStatementQuery({});
       const row = await q.findStatement(lrs.db, { tenantId: request.lrsClient!.tenantId, id: id.toLowerCase(), voided });
       if (!row) throw new XapiError(404, voided ? 'No voided statement with that id.' : 'No statement with that id (a voided one is found with voidedStatementId).');
       reply.header('Last-Modified', new Date(String(row.statement.stored)).toUTCString());
       return send(request, reply, formatStatement(row.statement, format, languages), withAttachments ? row.attachmentHashes : null);
     }
     const filter = parseFilter(query);
+    request.lrsClient!.session?.checkStatementQuery(filter);
     const limit = parseLimit(query.limit);
     const ceiling = await q.maxSeq(lrs.db, request.lrsClient!.tenantId);
-    const result = await page(request, filter, { limit, ceiling, format, languages, attachments: withAttachments });
+    const result = await page(request, { filter, limit, ceiling, format, languages, attachments: withAttachments });
     return send(request, reply, result.body, withAttachments ? result.hashes : null);
   });
 
@@ -175,36 +186,18 @@ export default async function lrsRoutes(lrs: FastifyInstance, { config, tokens }
     return reply.type(multipart.contentType).send(multipart.body);
   }
 
-  function nextPage(request: FastifyRequest, token: string) {
-    let more: MoreToken;
-    try {
-      more = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as MoreToken;
-    } catch {
-      throw new XapiError(400, 'This more link is not valid.');
-    }
-    const filter: q.StatementFilter = { ...more.f, since: more.f.since ? new Date(more.f.since) : undefined, until: more.f.until ? new Date(more.f.until) : undefined };
-    return page(request, filter, { limit: more.l, ceiling: more.c, after: more.a, format: more.fm, attachments: more.at === true, languages: acceptLanguages(request.headers['accept-language']) });
-  }
-
-  async function page(
-    request: FastifyRequest,
-    filter: q.StatementFilter,
-    { limit, ceiling, after, format, languages, attachments }: { limit: number; ceiling: number; after?: number; format: StatementFormat; languages: string[]; attachments: boolean },
-  ) {
-    const rows = await q.queryStatements(lrs.db, request.lrsClient!.tenantId, filter, { limit: limit + 1, after, ceiling });
+  /** One page of a query; `after` is where the previous page ended (none on a first page). */
+  async function page(request: FastifyRequest, state: Omit<PageState, 'after'> & { after?: number; languages: string[] }) {
+    const { filter, limit, ceiling, after, format, languages, attachments } = state;
+    const client = request.lrsClient!;
+    const rows = await q.queryStatements(lrs.db, client.tenantId, filter, { limit: limit + 1, after, ceiling });
     const shown = rows.slice(0, limit);
-    let more = '';
-    if (rows.length > limit) {
-      const token: MoreToken = {
-        f: { ...filter, since: filter.since?.toISOString(), until: filter.until?.toISOString() } as MoreToken['f'],
-        l: limit, c: ceiling, a: shown.at(-1)!.seq, fm: format, at: attachments,
-      };
-      more = `/xapi/statements?more=${Buffer.from(JSON.stringify(token)).toString('base64url')}`;
-    }
+    const more = rows.length > limit
+      ? `/xapi/statements?more=${signPageState(config, client, { filter, limit, ceiling, after: shown.at(-1)!.seq, format, attachments })}`
+      : '';
     return {
       body: { statements: shown.map((r) => formatStatement(r.statement, format, languages)), more },
       hashes: shown.flatMap((r) => r.attachmentHashes),
-      attachments,
     };
   }
 }
@@ -253,15 +246,6 @@ function lrsRateKey(request: FastifyRequest): string {
   const basic = /^Basic\s+([A-Za-z0-9+/=]+)/i.exec(request.headers.authorization ?? '')?.[1];
   const key = basic ? Buffer.from(basic, 'base64').toString('utf8').split(':')[0] : null;
   return key ? `lrs:${key.slice(0, 100)}` : `lrs-ip:${request.ip}`;
-}
-
-interface MoreToken {
-  f: Omit<q.StatementFilter, 'since' | 'until'> & { since?: string; until?: string };
-  l: number;
-  c: number;
-  a: number;
-  fm: StatementFormat;
-  at?: boolean;
 }
 
 function requireWrite(request: FastifyRequest) {
