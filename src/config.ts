@@ -57,6 +57,26 @@ export interface Config {
   };
 }
 
+/** The loopback name that is another site than `host` (127.0.0.1 <-> localhost); other hosts stay as they are. */
+function otherLocalSite(host: string): string {
+  if (host === '127.0.0.1') return 'localhost';
+  if (host === 'localhost' || host === '::1' || host === '[::1]') return '127.0.0.1';
+  return host;
+}
+
+/**
+ * Whether two origins are the same site to a browser (scheme and registrable domain). Without the public suffix
+ * list this compares the last two labels of a name, which errs towards "same site" (the safe side for a warning).
+ */
+export function sameSite(a: string, b: string): boolean {
+  const [x, y] = [new URL(a), new URL(b)];
+  if (x.protocol !== y.protocol) return false;
+  const ip = (h: string) => /^[\d.]+$/.test(h) || h.startsWith('[');
+  if (ip(x.hostname) || ip(y.hostname)) return x.hostname === y.hostname;
+  const site = (h: string) => h.split('.').slice(-2).join('.');
+  return site(x.hostname) === site(y.hostname);
+}
+
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
@@ -129,13 +149,14 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
   const port = int('PORT', 3000, 0, 65535);
   const contentPort = int('CONTENT_PORT', port === 0 ? 0 : port + 1, 0, 65535);
   const host = str('HOST', '127.0.0.1');
-  const contentOrigin =
-    url('CONTENT_ORIGIN', ['http:', 'https:'])?.replace(/\/+$/, '') ??
-    `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${contentPort}`;
-
-
   const localHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
   const appOrigin = publicUrl ? new URL(publicUrl).origin : `http://${localHost}:${port}`;
+  // Package content must live on another *site* than the app: another port or a sub-domain of the same site can
+  // plant cookies the app reads and send requests that carry its SameSite cookies. Locally, 127.0.0.1 and localhost
+  // are two sites to a browser (an IP address is its own site), so the default puts content on the other one.
+  const contentOrigin =
+    url('CONTENT_ORIGIN', ['http:', 'https:'])?.replace(/\/+$/, '') ?? `http://${otherLocalSite(localHost)}:${contentPort}`;
+  if (contentOrigin === appOrigin) problems.push('CONTENT_ORIGIN must not be the app\'s own origin: package content is untrusted');
 
   const config: Config = {
     nodeEnv,

@@ -2,7 +2,7 @@
 // cleanly on SIGINT/SIGTERM so in-flight requests finish and the database is flushed.
 import { buildApp } from './app.js';
 import { buildContentApp } from './content/content-app.js';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, sameSite } from './config.js';
 import { seedDemoData } from './db/seed.js';
 
 async function main() {
@@ -44,8 +44,15 @@ async function main() {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
   await app.listen({ host: config.host, port: config.port });
-  if (contentApp) await contentApp.listen({ host: config.host, port: config.contentPort });
+  // With HOST=localhost the content origin is http://127.0.0.1:PORT+1 (another site), so it must listen there.
+  if (contentApp) await contentApp.listen({ host: config.host === 'localhost' ? '127.0.0.1' : config.host, port: config.contentPort });
   app.log.info(`Sun-SCORM is running at ${config.appOrigin}/ (package content from ${config.contentOrigin}/)`);
+  if (sameSite(config.appOrigin, config.contentOrigin)) {
+    app.log.warn(
+      `Package content (${config.contentOrigin}) is on the same site as the app (${config.appOrigin}): a hostile package ` +
+        'could plant cookies and send same-site requests. Serve it from another registrable domain (CONTENT_ORIGIN).',
+    );
+  }
 }
 
 main().catch((error) => {

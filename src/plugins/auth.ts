@@ -10,8 +10,7 @@ import type { UserRole } from '../db/schema/index.js';
 import { ForbiddenError, UnauthorizedError } from '../lib/errors.js';
 import { purgeDeadCredentials, type Principal } from '../modules/accounts/accounts.queries.js';
 import { principalFromSession, principalFromToken, startSession } from '../modules/accounts/accounts.service.js';
-
-export const SESSION_COOKIE = 'sun_session';
+import { cookieName } from './security.js';
 
 declare module '@fastify/jwt' {
   // request.user is declared (and decorated with null) by @fastify/jwt; we fill it with our principal.
@@ -40,6 +39,8 @@ export default fp<{ config: Config }>(
   async (app, { config }) => {
     await app.register(fastifyJwt, { secret: config.sessionSecret });
     const cookieOptions = { httpOnly: true, sameSite: 'lax' as const, secure: config.cookieSecure, path: '/' };
+    // `sun_session`, or `__Host-sun_session` over https (no other origin, not even a sub-domain, can set it).
+    const SESSION_COOKIE = cookieName(config, 'sun_session');
 
     app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
       if (request.routeOptions.config?.skipAuth || request.url.startsWith('/static/')) return;

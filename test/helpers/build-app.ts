@@ -134,7 +134,16 @@ export interface Browser {
   post(url: string, form: Record<string, string>, options?: { csrf?: string | null; headers?: Record<string, string> }): Promise<LightMyRequestResponse>;
 }
 
-/** A browser-like client: fetches the sign-in page for its CSRF cookie and token, then (optionally) signs in. */
+/** The CSRF token of a page's forms, if it has any. */
+function csrfIn(response: LightMyRequestResponse): string | undefined {
+  return /name="_csrf" value="([^"]+)"/.exec(response.body)?.[1];
+}
+
+/**
+ * A browser-like client: fetches the sign-in page for its CSRF cookie and token, then (optionally) signs in. Like a
+ * person's browser it posts the token of the last page it loaded (tokens are bound to the session, so the sign-in
+ * page's token stops working once signed in, and the page after sign-in brings the session's).
+ */
 export async function browser(app: FastifyInstance, credentials?: { email: string; password?: string }): Promise<Browser & { loginResponse?: LightMyRequestResponse }> {
   const jar = new CookieJar();
   // Each browser has its own address, so per-IP sign-in limits in one test do not leak into another.
@@ -147,6 +156,7 @@ export async function browser(app: FastifyInstance, credentials?: { email: strin
     async get(url, headers = {}) {
       const response = await app.inject({ method: 'GET', url, cookies: jar.header, headers, remoteAddress });
       jar.store(response);
+      client.csrf = csrfIn(response) ?? client.csrf;
       return response;
     },
     async post(url, form, options = {}) {
@@ -162,11 +172,14 @@ export async function browser(app: FastifyInstance, credentials?: { email: strin
         payload: body.toString(),
       });
       jar.store(response);
+      client.csrf = csrfIn(response) ?? client.csrf;
       return response;
     },
   };
   if (credentials) {
     client.loginResponse = await client.post('/login', { email: credentials.email, password: credentials.password ?? PASSWORD });
+    const next = client.loginResponse.headers.location;
+    if (client.loginResponse.statusCode === 303 && typeof next === 'string') await client.get(next);
   }
   return client;
 }

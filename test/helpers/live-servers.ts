@@ -1,26 +1,37 @@
-// The app and the content origin listening on real ports, with one real Chromium, for browser tests.
-import type { Page } from 'puppeteer-core';
+// The app and the content origin listening on real ports, with real Chromium, for browser tests.
+import type { Browser, Page } from 'puppeteer-core';
 import { buildContentApp } from '../../src/content/content-app.js';
 import { buildTestApp, PASSWORD } from './build-app.js';
 import { launchChromium } from './chromium.js';
 import { freePort } from './ports.js';
 
-export async function startLiveServers() {
+export interface LiveServerOptions {
+  /** Share one browser between several servers of a test file (it is not closed with them). */
+  chromium?: Browser;
+  /**
+   * The host name browsers use for the content origin. By default `localhost` while the app is `127.0.0.1`: two
+   * sites, as the app's own default. `127.0.0.1` puts content on the app's site (a misconfiguration, for tests that
+   * show the other defences hold alone).
+   */
+  contentHost?: string;
+}
+
+export async function startLiveServers(options: LiveServerOptions = {}) {
   const [appPort, contentPort] = [await freePort(), await freePort()];
   const appOrigin = `http://127.0.0.1:${appPort}`;
-  const contentOrigin = `http://127.0.0.1:${contentPort}`;
+  const contentOrigin = `http://${options.contentHost ?? 'localhost'}:${contentPort}`;
   const ctx = await buildTestApp({ appOrigin, contentOrigin, contentPort });
   const content = await buildContentApp(ctx.config, { database: ctx.database });
   await ctx.app.listen({ host: '127.0.0.1', port: appPort });
   await content.listen({ host: '127.0.0.1', port: contentPort });
-  const chromium = await launchChromium();
+  const chromium = options.chromium ?? (await launchChromium());
   return {
     ctx,
     chromium,
     appOrigin,
     contentOrigin,
     async close() {
-      await chromium.close();
+      if (!options.chromium) await chromium.close();
       await content.close();
       await ctx.close();
     },
