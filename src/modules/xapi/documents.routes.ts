@@ -48,6 +48,10 @@ export default async function documentRoutes(lrs: FastifyInstance, { limited }: 
       const doc = await q.findDocument(lrs.db, scope, id);
       if (!doc) throw new XapiError(404, 'No such document.');
       reply.header('ETag', doc.etag).header('Last-Modified', doc.updatedAt.toUTCString()).type(doc.contentType);
+      // The stored Content-Type comes back as it was (clients rely on it), but anything but JSON is a download:
+      // a text/html document opened in a browser must not become a page of the app's origin (the LRS scope
+      // also sends nosniff and a sandboxing CSP).
+      if (!isJson(doc.contentType)) reply.header('Content-Disposition', 'attachment');
       return reply.send(doc.content);
     });
 
@@ -198,6 +202,10 @@ function jsonObject(content: Buffer, contentType: string, what: string): Json {
   }
   if (!value || typeof value !== 'object' || Array.isArray(value)) throw new XapiError(400, `${what} must be a JSON object to be merged.`);
   return value as Json;
+}
+
+function isJson(contentType: string): boolean {
+  return contentType.split(';')[0]!.trim().toLowerCase() === 'application/json';
 }
 
 function etagOf(content: Buffer): string {

@@ -31,6 +31,14 @@ const CORS_HEADERS = {
   'Access-Control-Expose-Headers': 'ETag, Last-Modified, X-Experience-API-Version, X-Experience-API-Consistent-Through, Content-Type',
 };
 
+// Nothing the LRS answers is a page: its documents and attachments are whatever clients stored, served from the
+// app's origin. The browser must never sniff them into HTML nor run them as a page of the app, even when a
+// cross-site form (the alternate request syntax carries credentials in the form) navigates to one.
+const NOT_A_PAGE = {
+  'X-Content-Type-Options': 'nosniff',
+  'Content-Security-Policy': "sandbox; default-src 'none'; frame-ancestors 'none'",
+};
+
 /** Versions a client may ask for, and the version the LRS then speaks (Communication 3.3). */
 function negotiate(header: string | undefined): XapiVersion | null {
   if (!header) return null;
@@ -52,7 +60,7 @@ export default async function lrsRoutes(lrs: FastifyInstance, { config, tokens }
   lrs.decorateRequest('xapiVersion', '2.0.0');
 
   lrs.addHook('onRequest', async (request, reply) => {
-    reply.headers(CORS_HEADERS);
+    reply.headers({ ...CORS_HEADERS, ...NOT_A_PAGE });
     if (request.method === 'OPTIONS') return;
     const path = request.url.split('?')[0]!;
     // Alternate request syntax (1.0.3 Communication 1.3): headers may travel in the form, so they are checked when
