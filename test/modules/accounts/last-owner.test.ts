@@ -58,7 +58,7 @@ t.test('two owners removing each other at the same moment leave every tenant wit
       }
       // Each owner opens the other's page, as they would before submitting its form.
       const [a, b] = await Promise.all([ownerOnPageOf(first.email, second.id), ownerOnPageOf(second.email, first.id)]);
-      const target = i === 9 ? { role: 'author' } : { isActive: 'false' };
+      const target: Record<string, string> = i === 9 ? { role: 'author' } : { isActive: 'false' };
       return { tenant, requests: [() => a.submit(target), () => b.submit({ isActive: 'false' })] };
     }),
   );
