@@ -24,10 +24,27 @@ export function redirectAfterPost(request: FastifyRequest, reply: FastifyReply, 
   return reply.redirect(location, 303);
 }
 
-/** Only same-site relative paths are followed after sign-in, so `next` cannot send people elsewhere. */
-export function safeNextPath(next: unknown, fallback = '/'): string {
-  if (typeof next !== 'string' || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return fallback;
-  return next;
+/** Longer is no link of ours, and would make an oversized Location header. */
+const MAX_NEXT_PATH_LENGTH = 2048;
+
+/**
+ * Where to go after sign-in: a plain path of the app's own origin, re-serialised, else `fallback`. Browsers strip
+ * tabs and newlines inside URLs (`/\t/host` becomes `//host`) and read `\` as `/`, and a header cannot carry
+ * control or non-ASCII characters, so anything but printable ASCII without a backslash is refused first. Then the
+ * value must resolve to our origin and serialise back to a path that does not start with `//` (`/.//host`
+ * resolves to the path `//host`, which as a Location would be another host).
+ */
+export function safeNextPath(next: unknown, appOrigin: string, fallback = '/'): string {
+  if (typeof next !== 'string' || next.length > MAX_NEXT_PATH_LENGTH || !/^\/[!-\[\]-~]*$/.test(next)) return fallback;
+  let url: URL;
+  try {
+    url = new URL(next, appOrigin);
+  } catch {
+    return fallback;
+  }
+  if (url.origin !== new URL(appOrigin).origin) return fallback;
+  const path = url.pathname + url.search + url.hash;
+  return /^\/(?![/\\])/.test(path) ? path : fallback;
 }
 
 export function pageNumber(raw: unknown): number {

@@ -49,8 +49,10 @@ export default async function accountsRoutes(app: FastifyInstance, { config }: {
   }
 
   app.get<{ Querystring: { next?: string } }>('/login', async (request, reply) => {
-    if (request.user) return reply.redirect(safeNextPath(request.query.next), 303);
-    return reply.page('accounts/login', { title: 'Sign in', form: { next: request.query.next ?? '' } });
+    const next = safeNextPath(request.query.next, config.appOrigin);
+    if (request.user) return reply.redirect(next, 303);
+    // Only a path we would follow is carried through the form.
+    return reply.page('accounts/login', { title: 'Sign in', form: { next: next === '/' ? '' : next } });
   });
 
   app.post<{ Body: LoginForm }>('/login', async (request, reply) => {
@@ -59,7 +61,7 @@ export default async function accountsRoutes(app: FastifyInstance, { config }: {
       const account = await authenticate(request, form);
       await reply.signIn(account);
       request.audit('auth.login', { type: 'user', id: account.userId }, { method: 'password' }, { tenantId: account.tenantId, actorId: account.userId });
-      return reply.redirect(safeNextPath(form.next), 303);
+      return reply.redirect(safeNextPath(form.next, config.appOrigin), 303);
     } catch (error) {
       if (!(error instanceof DomainError) || error.statusCode >= 500) throw error;
       if (error instanceof RateLimitedError) reply.header('Retry-After', String(error.retryAfterSeconds));
@@ -70,7 +72,7 @@ export default async function accountsRoutes(app: FastifyInstance, { config }: {
         error: error.message,
         fields,
         askOrganisation: Boolean(fields.organisation) || Boolean(form.organisation),
-        form: { email: form.email ?? '', organisation: form.organisation ?? '', next: form.next ?? '' },
+        form: { email: form.email ?? '', organisation: form.organisation ?? '', next: safeNextPath(form.next, config.appOrigin, '') },
       });
     }
   });
