@@ -3,7 +3,11 @@ import { bigint, index, integer, jsonb, pgEnum, pgTable, text, timestamp, unique
 import { tenants } from './tenants.js';
 import { users } from './users.js';
 
-export const courseStatus = pgEnum('course_status', ['active', 'archived']);
+/**
+ * 'deleted': the course's content is gone and it is out of every list, but the row stays, so its learners'
+ * registrations, attempts and results (compliance evidence) keep their course and stay reportable.
+ */
+export const courseStatus = pgEnum('course_status', ['active', 'archived', 'deleted']);
 // 'cmi5' courses keep the course structure (cmi5.xml) in activity_tree; the name stays for the column's history.
 export const scormStandard = pgEnum('scorm_standard', ['scorm12', 'scorm2004', 'cmi5']);
 
@@ -23,6 +27,8 @@ export const courses = pgTable(
     createdBy: uuid('created_by').references(() => users.id),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    deletedAt: timestamp('deleted_at', { withTimezone: true }),
+    deletedBy: uuid('deleted_by').references(() => users.id),
   },
   (t) => [
     index('courses_tenant_updated_idx').on(t.tenantId, t.updatedAt.desc()),

@@ -17,12 +17,14 @@ export const registrations = pgTable(
     userId: uuid('user_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
+    // Learner records outlive their course: deleting a course only marks it deleted, and the database refuses to
+    // drop a course or version that records still point to (no action: a purge removes the records first).
     courseId: uuid('course_id')
       .notNull()
-      .references(() => courses.id, { onDelete: 'cascade' }),
+      .references(() => courses.id, { onDelete: 'no action' }),
     courseVersionId: uuid('course_version_id')
       .notNull()
-      .references(() => courseVersions.id, { onDelete: 'cascade' }),
+      .references(() => courseVersions.id, { onDelete: 'no action' }),
     /** SCORM 2004 vocabulary for the course: not attempted | incomplete | completed | unknown. */
     completionStatus: text('completion_status').notNull().default('not attempted'),
     /** unknown | passed | failed. */
@@ -105,7 +107,7 @@ export const scoInteractions = pgTable(
       .references(() => tenants.id, { onDelete: 'cascade' }),
     courseId: uuid('course_id')
       .notNull()
-      .references(() => courses.id, { onDelete: 'cascade' }),
+      .references(() => courses.id, { onDelete: 'no action' }),
     registrationId: uuid('registration_id')
       .notNull()
       .references(() => registrations.id, { onDelete: 'cascade' }),
@@ -142,7 +144,7 @@ export const scoObjectives = pgTable(
       .references(() => tenants.id, { onDelete: 'cascade' }),
     courseId: uuid('course_id')
       .notNull()
-      .references(() => courses.id, { onDelete: 'cascade' }),
+      .references(() => courses.id, { onDelete: 'no action' }),
     registrationId: uuid('registration_id')
       .notNull()
       .references(() => registrations.id, { onDelete: 'cascade' }),
