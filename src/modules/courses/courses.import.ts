@@ -110,7 +110,8 @@ export async function importPackage(deps: ImportDeps, input: ImportInput, onProg
       let course: Course;
       if (input.courseId) {
         const locked = await q.lockCourse(tx, { tenantId: input.tenantId, courseId: input.courseId });
-        if (!locked) throw new NotFoundError('No such course in your organisation.');
+        // A queued upload may finish after the course was deleted: no new content for a deleted course.
+        if (!locked || locked.status === 'deleted') throw new NotFoundError('No such course in your organisation.');
         course = locked;
       } else {
         course = await q.insertCourse(tx, { id: courseId, tenantId: input.tenantId, title: content.title, description: content.description, createdBy: input.userId });

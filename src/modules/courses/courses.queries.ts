@@ -1,7 +1,7 @@
 // SQL for courses and their immutable versions. Every function takes the tenant id.
-import { and, count, desc, eq, ilike, max, sql, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, ilike, max, ne, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { courses, courseVersions, users, type CourseVersion } from '../../db/schema/index.js';
+import { courses, courseVersions, registrations, users, type CourseVersion } from '../../db/schema/index.js';
 
 export type NewVersion = typeof courseVersions.$inferInsert;
 
@@ -84,7 +84,8 @@ export function listVersions(db: Db, { tenantId, courseId }: { tenantId: string;
 export interface CourseFilter {
   tenantId: string;
   search?: string;
-  status?: 'active' | 'archived';
+  /** Unset: active and archived courses. Deleted ones are listed only when asked for by name. */
+  status?: 'active' | 'archived' | 'deleted';
   standard?: 'scorm12' | 'scorm2004' | 'cmi5';
   limit: number;
   offset: number;
@@ -93,7 +94,7 @@ export interface CourseFilter {
 /** Course rows with their current version's summary: one query with a join, never one per course. */
 export async function listCourses(db: Db, filter: CourseFilter) {
   const conditions: SQL[] = [eq(courses.tenantId, filter.tenantId)];
-  if (filter.status) conditions.push(eq(courses.status, filter.status));
+  conditions.push(filter.status ? eq(courses.status, filter.status) : ne(courses.status, 'deleted'));
   if (filter.standard) conditions.push(eq(courseVersions.standard, filter.standard));
   if (filter.search) conditions.push(ilike(courses.title, `%${filter.search.replace(/[\\%_]/g, (c) => '\\' + c)}%`));
   const where = and(...conditions);
@@ -125,19 +126,46 @@ export async function updateCourseStatus(db: Db, { tenantId, courseId, status }:
   const [row] = await db
     .update(courses)
     .set({ status, updatedAt: sql`now()` })
-    .where(and(eq(courses.id, courseId), eq(courses.tenantId, tenantId)))
+    // A deleted course stays deleted: its files are gone.
+    .where(and(eq(courses.id, courseId), eq(courses.tenantId, tenantId), ne(courses.status, 'deleted')))
     .returning();
   return row ?? null;
 }
 
-/** Deletes the course and its versions; returns the storage keys whose files the caller must remove. */
-export async function deleteCourse(db: Db, { tenantId, courseId }: { tenantId: string; courseId: string }) {
+/** Whether any learner has a registration (and so results) in the course. */
+export async function hasLearnerRecords(db: Db, { tenantId, courseId }: { tenantId: string; courseId: string }) {
+  const [row] = await db
+    .select({ id: registrations.id })
+    .from(registrations)
+    .where(and(eq(registrations.tenantId, tenantId), eq(registrations.courseId, courseId)))
+    .limit(1);
+  return Boolean(row);
+}
+
+export async function countLearnerRecords(db: Db, { tenantId, courseId }: { tenantId: string; courseId: string }) {
+  const [row] = await db
+    .select({ value: count() })
+    .from(registrations)
+    .where(and(eq(registrations.tenantId, tenantId), eq(registrations.courseId, courseId)));
+  return row?.value ?? 0;
+}
+
+/**
+ * Marks the course deleted (the row stays, so its learners' records keep their course); returns the storage keys
+ * whose files the caller removes.
+ */
+export async function markCourseDeleted(db: Db, { tenantId, courseId, userId }: { tenantId: string; courseId: string; userId: string }) {
+  const [row] = await db
+    .update(courses)
+    .set({ status: 'deleted', deletedAt: sql`now()`, deletedBy: userId, updatedAt: sql`now()` })
+    .where(and(eq(courses.id, courseId), eq(courses.tenantId, tenantId), ne(courses.status, 'deleted')))
+    .returning({ id: courses.id });
+  if (!row) return null;
   const keys = await db
     .select({ storageKey: courseVersions.storageKey })
     .from(courseVersions)
     .where(and(eq(courseVersions.tenantId, tenantId), eq(courseVersions.courseId, courseId)));
-  const deleted = await db.delete(courses).where(and(eq(courses.id, courseId), eq(courses.tenantId, tenantId))).returning({ id: courses.id });
-  return deleted.length > 0 ? keys.map((k) => k.storageKey) : null;
+  return keys.map((k) => k.storageKey);
 }
 
 export async function findVersionStorage(db: Db, { versionId }: { versionId: string }) {
@@ -145,6 +173,7 @@ export async function findVersionStorage(db: Db, { versionId }: { versionId: str
     .select({ tenantId: courseVersions.tenantId, storageKey: courseVersions.storageKey, courseStatus: courses.status })
     .from(courseVersions)
     .innerJoin(courses, eq(courses.id, courseVersions.courseId))
-    .where(eq(courseVersions.id, versionId));
+    // A deleted course's content stops being served, even if removing its files failed.
+    .where(and(eq(courseVersions.id, versionId), ne(courses.status, 'deleted')));
   return row ?? null;
 }

@@ -37,6 +37,7 @@ interface ListQuery {
 export default async function coursesRoutes(app: FastifyInstance, { config, store }: { config: Config; store: ContentStore }) {
   await app.register(fastifyMultipart, { limits: { fileSize: config.uploadMaxBytes, files: 1, fields: 5, parts: 6 } });
   const managers = { preHandler: app.requireRole(...courses.COURSE_MANAGERS) };
+  const owners = { preHandler: app.requireRole('owner') };
   const deps = { db: app.db, store, limits: config.import, lmsOrigin: config.appOrigin };
 
   /** Streams the upload's `file` field to a temporary file; nothing is held in memory. */
@@ -101,12 +102,15 @@ export default async function coursesRoutes(app: FastifyInstance, { config, stor
     const page = pageNumber(request.query.page);
     const filter = {
       search: request.query.q?.trim() || undefined,
-      status: request.query.status === 'archived' ? ('archived' as const) : request.query.status === 'all' ? undefined : ('active' as const),
+      status: request.query.status === 'all' ? undefined : courses.courseListStatus(request.user!, request.query.status ?? 'active') ?? ('active' as const),
       standard: STANDARDS.find((s) => s === request.query.standard),
     };
     const { rows, total } = await listCourses(app.db, { tenantId: request.tenantId(), ...filter, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
     const template = request.headers['hx-target'] === 'course-table' ? 'courses/_table' : 'courses/list';
-    return reply.page(template, { title: 'Courses', courses: rows, total, page, pageSize: PAGE_SIZE, query: { q: filter.search ?? '', status: request.query.status ?? 'active', standard: filter.standard ?? '' } });
+    return reply.page(template, {
+      title: 'Courses', courses: rows, total, page, pageSize: PAGE_SIZE, seesDeleted: isOwnerOrAdmin(request.user!),
+      query: { q: filter.search ?? '', status: filter.status ?? 'all', standard: filter.standard ?? '' },
+    });
   });
 
   app.get('/courses/new', managers, async (_request, reply) => reply.page('courses/new', { title: 'Upload a SCORM package', course: null, fields: {} }));
@@ -124,7 +128,8 @@ export default async function coursesRoutes(app: FastifyInstance, { config, stor
   });
 
   app.get<{ Params: { id: string } }>('/courses/:id', managers, async (request, reply) => {
-    const detail = await courses.getCourseDetail(app.db, request.user!, request.params.id);
+    // Owners and admins open a deleted course's page too: its learners' reports live on.
+    const detail = await courses.getCourseDetail(app.db, request.user!, request.params.id, { withDeleted: true });
     const cmi5 = detail.current ? planForVersion(detail.current) : null;
     if (cmi5) return reply.page('courses/detail', { title: detail.course.title, ...detail, pkg: null, organization: null, cmi5: { plan: cmi5, nodes: describeProgress(cmi5, []).nodes } });
     const pkg = detail.current?.activityTree as ParsedPackage | undefined;
@@ -161,10 +166,42 @@ export default async function coursesRoutes(app: FastifyInstance, { config, stor
     });
   }
 
-  app.post<{ Params: { id: string } }>('/courses/:id/delete', managers, async (request, reply) => {
-    const course = await courses.deleteCourse(app.db, store, request.user!, request.params.id);
-    request.audit('course.deleted', { type: 'course', id: course.id }, { title: course.title });
-    return redirectAfterPost(request, reply, '/courses?status=all');
+  // Deleting asks first: a page that says what goes and what stays, and takes the course title typed.
+  app.get<{ Params: { id: string } }>('/courses/:id/delete', managers, async (request, reply) => {
+    const check = await courses.deletionCheck(app.db, request.user!, request.params.id);
+    return reply.page('courses/delete', { title: `Delete ${check.course.title}`, ...check, fields: {} });
+  });
+
+  app.post<{ Params: { id: string }; Body: { confirm?: string } }>('/courses/:id/delete', managers, async (request, reply) => {
+    try {
+      const { course, learnerRecords } = await courses.deleteCourse(app.db, store, request.user!, request.params.id, request.body?.confirm);
+      request.audit('course.deleted', { type: 'course', id: course.id }, { title: course.title, learnerRecords });
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      const check = await courses.deletionCheck(app.db, request.user!, request.params.id);
+      reply.code(422);
+      return reply.page('courses/delete', { title: `Delete ${check.course.title}`, ...check, fields: error.fields, error: error.message });
+    }
+    return redirectAfterPost(request, reply, '/courses');
+  });
+
+  // Purging learner records is its own owner-only action, typed like deleting.
+  app.get<{ Params: { id: string } }>('/courses/:id/purge', owners, async (request, reply) => {
+    const check = await courses.purgeCheck(app.db, request.user!, request.params.id);
+    return reply.page('courses/purge', { title: `Purge learner records: ${check.course.title}`, ...check, fields: {} });
+  });
+
+  app.post<{ Params: { id: string }; Body: { confirm?: string } }>('/courses/:id/purge', owners, async (request, reply) => {
+    try {
+      const purged = await courses.purgeLearnerRecords(app.db, request.user!, request.params.id, request.body?.confirm);
+      request.audit('course.learner_records_purged', { type: 'course', id: purged.course.id }, describePurge(purged));
+      return redirectAfterPost(request, reply, `/courses/${purged.course.id}/learners`);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      const check = await courses.purgeCheck(app.db, request.user!, request.params.id);
+      reply.code(422);
+      return reply.page('courses/purge', { title: `Purge learner records: ${check.course.title}`, ...check, fields: error.fields, error: error.message });
+    }
   });
 
   // ---- JSON API ----
@@ -186,26 +223,34 @@ export default async function coursesRoutes(app: FastifyInstance, { config, stor
     schema: {
       querystring: Type.Object({
         q: Type.Optional(Type.String({ maxLength: 200 })),
-        status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('archived')])),
+        status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('archived'), Type.Literal('deleted')])),
         standard: Type.Optional(Type.Union([Type.Literal('scorm12'), Type.Literal('scorm2004'), Type.Literal('cmi5')])),
         page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100000 })),
       }),
     },
   }, async (request, reply) => {
     const page = request.query.page ?? 1;
-    const { rows, total } = await listCourses(app.db, { tenantId: request.tenantId(), search: request.query.q, status: request.query.status, standard: request.query.standard, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
+    const status = courses.courseListStatus(request.user!, request.query.status);
+    const { rows, total } = await listCourses(app.db, { tenantId: request.tenantId(), search: request.query.q, status, standard: request.query.standard, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
     return ok(reply, { items: rows, total, page, pageSize: PAGE_SIZE });
   });
 
   api.get('/api/courses/:id', { ...managers, schema: { params: Type.Object({ id: Type.String({ maxLength: 64 }) }) } }, async (request, reply) => {
-    const { course, versions, current } = await courses.getCourseDetail(app.db, request.user!, request.params.id);
+    const { course, versions, current } = await courses.getCourseDetail(app.db, request.user!, request.params.id, { withDeleted: true });
     return ok(reply, { course, versions, currentVersion: current });
   });
 
+  // The body confirms: { "confirm": "<the course title>" }.
   api.delete('/api/courses/:id', { ...managers, schema: { params: Type.Object({ id: Type.String({ maxLength: 64 }) }) } }, async (request, reply) => {
-    const course = await courses.deleteCourse(app.db, store, request.user!, request.params.id);
-    request.audit('course.deleted', { type: 'course', id: course.id }, { title: course.title });
-    return ok(reply, { id: course.id });
+    const { course, learnerRecords } = await courses.deleteCourse(app.db, store, request.user!, request.params.id, confirmOf(request.body));
+    request.audit('course.deleted', { type: 'course', id: course.id }, { title: course.title, learnerRecords });
+    return ok(reply, { id: course.id, status: 'deleted', learnerRecords });
+  });
+
+  api.delete('/api/courses/:id/registrations', { ...owners, schema: { params: Type.Object({ id: Type.String({ maxLength: 64 }) }) } }, async (request, reply) => {
+    const purged = await courses.purgeLearnerRecords(app.db, request.user!, request.params.id, confirmOf(request.body));
+    request.audit('course.learner_records_purged', { type: 'course', id: purged.course.id }, describePurge(purged));
+    return ok(reply, { id: purged.course.id, registrations: purged.registrations, statements: purged.statements, documents: purged.documents });
   });
 
   api.post('/api/courses/:id/archive', { ...managers, schema: { params: Type.Object({ id: Type.String({ maxLength: 64 }) }) } }, async (request, reply) => {
@@ -213,6 +258,17 @@ export default async function coursesRoutes(app: FastifyInstance, { config, stor
     request.audit('course.archived', { type: 'course', id: course!.id });
     return ok(reply, course);
   });
+}
+
+const isOwnerOrAdmin = (user: { role: string }) => user.role === 'owner' || user.role === 'admin';
+
+/** The typed confirmation from a JSON body (or none). */
+function confirmOf(body: unknown): unknown {
+  return body && typeof body === 'object' ? (body as { confirm?: unknown }).confirm : undefined;
+}
+
+function describePurge({ course, registrations, statements, documents }: Awaited<ReturnType<typeof courses.purgeLearnerRecords>>) {
+  return { title: course.title, status: course.status, registrations, statements, documents };
 }
 
 function describeImport({ course, version, warnings }: Awaited<ReturnType<typeof importPackage>>) {

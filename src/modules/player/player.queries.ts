@@ -1,5 +1,5 @@
 // SQL for registrations and SCO attempts. Every function takes the tenant id.
-import { and, count, desc, eq, ilike, or, sql, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, ilike, ne, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { courses, courseVersions, registrations, scoAttempts, scoInteractions, scoObjectives, users, type Registration, type ScoAttempt } from '../../db/schema/index.js';
 import type { InteractionRecord, ObjectiveRecord } from './cmi-records.js';
@@ -20,7 +20,7 @@ export async function upsertRegistration(
 
 export async function findRegistration(db: Db, { tenantId, registrationId }: { tenantId: string; registrationId: string }) {
   const [row] = await db
-    .select({ registration: registrations, courseTitle: courses.title, version: courseVersions })
+    .select({ registration: registrations, courseTitle: courses.title, courseStatus: courses.status, version: courseVersions })
     .from(registrations)
     .innerJoin(courses, eq(courses.id, registrations.courseId))
     .innerJoin(courseVersions, eq(courseVersions.id, registrations.courseVersionId))
@@ -91,7 +91,8 @@ export function listLearnerRegistrations(db: Db, { tenantId, userId }: { tenantI
     })
     .from(registrations)
     .innerJoin(courses, eq(courses.id, registrations.courseId))
-    .where(and(eq(registrations.tenantId, tenantId), eq(registrations.userId, userId)))
+    // A deleted course leaves My learning; its records stay for the course's reports.
+    .where(and(eq(registrations.tenantId, tenantId), eq(registrations.userId, userId), ne(courses.status, 'deleted')))
     .orderBy(desc(registrations.lastAccessedAt), desc(registrations.createdAt));
 }
 

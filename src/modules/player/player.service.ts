@@ -38,8 +38,9 @@ export async function openRegistration(db: Db, actor: Principal, courseId: strin
 /** A registration its learner may play, or that an owner/admin of the tenant may inspect. */
 export async function getRegistration(db: Db, actor: Principal, registrationId: string) {
   const found = actor.tenantId && isUuid(registrationId) ? await q.findRegistration(db, { tenantId: actor.tenantId, registrationId }) : null;
-  if (!found) throw new NotFoundError('No such registration.');
   const isAdmin = actor.role === 'owner' || actor.role === 'admin';
+  // A deleted course is gone for its learners; owners and admins still read its records in reports.
+  if (!found || (found.courseStatus === 'deleted' && !isAdmin)) throw new NotFoundError('No such registration.');
   if (found.registration.userId !== actor.userId && !isAdmin) throw new ForbiddenError('This is another learner’s registration.');
   return found;
 }

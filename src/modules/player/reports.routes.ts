@@ -1,11 +1,12 @@
 // Results for owners and admins: a course's learners (filters, pagination, CSV), one registration in full (every
 // SCO attempt with its status, interactions, objectives and the raw CMI), and the course's question analysis.
+// Deleted courses stay reportable here: their learners' records are kept as evidence.
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Readable } from 'node:stream';
 import { Type } from 'typebox';
 import { ok, pageNumber } from '../../lib/http.js';
-import { getVisibleCourse } from '../courses/courses.service.js';
+import { getReportableCourse } from '../courses/courses.service.js';
 import {
   listAttempts,
   listCourseRegistrations,
@@ -28,7 +29,7 @@ export default async function reportsRoutes(app: FastifyInstance) {
     '/courses/:id/learners',
     admins,
     async (request, reply) => {
-      const course = await getVisibleCourse(app.db, request.user!, request.params.id);
+      const course = await getReportableCourse(app.db, request.user!, request.params.id);
       const filter = { tenantId: course.tenantId, courseId: course.id, search: request.query.q?.trim() || undefined, status: asStatus(request.query.status) };
       if (request.query.format === 'csv') {
         request.audit('report.exported', { type: 'course', id: course.id }, { format: 'csv' });
@@ -46,22 +47,22 @@ export default async function reportsRoutes(app: FastifyInstance) {
   );
 
   app.get<{ Params: { id: string } }>('/registrations/:id', admins, async (request, reply) => {
-    const { registration, courseTitle, version } = await getRegistration(app.db, request.user!, request.params.id);
+    const { registration, courseTitle, courseStatus, version } = await getRegistration(app.db, request.user!, request.params.id);
     if (version.standard === 'cmi5') return reply.redirect(`/cmi5/registrations/${registration.id}`);
     const scope = { tenantId: registration.tenantId, registrationId: registration.id };
     const [attempts, interactions, objectives] = await Promise.all([listAttempts(app.db, scope), listRegistrationInteractions(app.db, scope), listRegistrationObjectives(app.db, scope)]);
-    return reply.page('reports/registration', { title: `Registration: ${courseTitle}`, registration, courseTitle, attempts, interactions, objectives });
+    return reply.page('reports/registration', { title: `Registration: ${courseTitle}`, registration, courseTitle, courseDeleted: courseStatus === 'deleted', attempts, interactions, objectives });
   });
 
   // Question analysis: every interaction id the course's content reported, across learners.
   app.get<{ Params: { id: string } }>('/courses/:id/questions', admins, async (request, reply) => {
-    const course = await getVisibleCourse(app.db, request.user!, request.params.id);
+    const course = await getReportableCourse(app.db, request.user!, request.params.id);
     const rows = await summarizeCourseInteractions(app.db, { tenantId: course.tenantId, courseId: course.id });
     return reply.page('reports/questions', { title: `Questions: ${course.title}`, course, rows });
   });
 
   app.withTypeProvider<TypeBoxTypeProvider>().get('/api/courses/:id/questions', { ...admins, schema: { params: Type.Object({ id: Type.String({ maxLength: 64 }) }) } }, async (request, reply) => {
-    const course = await getVisibleCourse(app.db, request.user!, request.params.id);
+    const course = await getReportableCourse(app.db, request.user!, request.params.id);
     return ok(reply, { items: await summarizeCourseInteractions(app.db, { tenantId: course.tenantId, courseId: course.id }) });
   });
 
@@ -72,7 +73,7 @@ export default async function reportsRoutes(app: FastifyInstance) {
       querystring: Type.Object({ q: Type.Optional(Type.String({ maxLength: 200 })), status: Type.Optional(Type.String({ maxLength: 20 })), page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100000 })) }),
     },
   }, async (request, reply) => {
-    const course = await getVisibleCourse(app.db, request.user!, request.params.id);
+    const course = await getReportableCourse(app.db, request.user!, request.params.id);
     const page = request.query.page ?? 1;
     const { rows, total } = await listCourseRegistrations(app.db, {
       tenantId: course.tenantId, courseId: course.id, search: request.query.q, status: asStatus(request.query.status), limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE,

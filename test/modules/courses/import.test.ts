@@ -203,14 +203,16 @@ t.test('an upload over the configured size is a 413 and leaves nothing', async (
   t.same(existsSync(tmp) ? readdirSync(tmp) : [], [], 'the partial upload is removed');
 });
 
-t.test('archive, then delete removes the course and its files', async (t) => {
+t.test('archive, then delete (confirmed with the title) removes the course’s files and takes it out of sight', async (t) => {
   const tenant = await createTenant(app);
-  const token = await apiToken(app, tenant.admin.email);
+  const token = await apiToken(app, tenant.author.email);
   const { course, version } = (await upload(token, validWith())).json().data;
-  const early = await app.inject({ method: 'DELETE', url: `/api/courses/${course.id}`, headers: bearer(token) });
+  const confirm = { confirm: course.title };
+  const early = await app.inject({ method: 'DELETE', url: `/api/courses/${course.id}`, headers: bearer(token), payload: confirm });
   t.equal(early.statusCode, 409, 'an active course must be archived first');
   t.equal((await app.inject({ method: 'POST', url: `/api/courses/${course.id}/archive`, headers: bearer(token) })).statusCode, 200);
-  t.equal((await app.inject({ method: 'DELETE', url: `/api/courses/${course.id}`, headers: bearer(token) })).statusCode, 200);
+  t.equal((await app.inject({ method: 'DELETE', url: `/api/courses/${course.id}`, headers: bearer(token), payload: confirm })).statusCode, 200);
   t.notOk(existsSync(join(config.dataDir, 'content', tenant.id, version.id)), 'files removed');
   t.equal((await app.inject({ method: 'GET', url: `/api/courses/${course.id}`, headers: bearer(token) })).statusCode, 404);
+  t.equal((await app.inject({ method: 'DELETE', url: `/api/courses/${course.id}`, headers: bearer(token), payload: confirm })).statusCode, 404, 'deleting twice finds nothing');
 });
