@@ -51,7 +51,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   const store = new LocalContentStore(config.dataDir);
 
-  await app.register(healthRoutes);
+  await app.register(healthRoutes, { config });
   await app.register(accountsRoutes, { config });
   await app.register(homeRoutes);
   await app.register(adminRoutes);

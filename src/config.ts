@@ -48,6 +48,8 @@ export interface Config {
   cmi5SessionTimeoutMinutes: number;
   /** SCORM 1.2 cmi.suspend_data limit: the spec says 4,096; real content needs more (lenient default 64,000). */
   scorm12SuspendDataLimit: number;
+  /** Unset: /health shows counts to the signed-in platform operator only; set: also to `Authorization: Bearer` it. */
+  healthToken: string | null;
   import: {
     maxTotalBytes: number;
     maxEntries: number;
@@ -131,6 +133,9 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
 
   const publicUrl = url('PUBLIC_URL', ['http:', 'https:']);
 
+  const healthToken = optional('HEALTH_TOKEN');
+  if (healthToken && healthToken.length < 32) problems.push('HEALTH_TOKEN must be at least 32 characters');
+
   let sessionSecret = optional('SESSION_SECRET');
   if (sessionSecret && sessionSecret.length < 32) {
     problems.push('SESSION_SECRET must be at least 32 characters');
@@ -185,6 +190,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     appOrigin,
     uploadMaxBytes: int('UPLOAD_MAX_BYTES', 1024 ** 3, 1024, 64 * 1024 ** 3),
     scorm12SuspendDataLimit: int('SCORM12_SUSPEND_DATA_LIMIT', 64_000, 4_096, 64_000),
+    healthToken,
     import: {
       maxTotalBytes: int('IMPORT_MAX_TOTAL_BYTES', 4 * 1024 ** 3, 1024, 256 * 1024 ** 3),
       maxEntries: int('IMPORT_MAX_ENTRIES', 50_000, 1, 10_000_000),

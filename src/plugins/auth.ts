@@ -28,9 +28,11 @@ declare module 'fastify' {
   interface FastifyInstance {
     requireUser: preHandlerAsyncHookHandler;
     requireRole(...roles: UserRole[]): preHandlerAsyncHookHandler;
+    /** Looks the caller up (and fills request.user) for a skipAuth route that wants to know, when it wants to. */
+    identify(request: FastifyRequest, reply: FastifyReply): Promise<Principal | null>;
   }
   interface FastifyContextConfig {
-    /** true: skip looking up the caller (health checks, static files). */
+    /** true: do not look up the caller before the route (health checks call app.identify themselves). */
     skipAuth?: boolean;
   }
 }
@@ -42,16 +44,15 @@ export default fp<{ config: Config }>(
     // `sun_session`, or `__Host-sun_session` over https (no other origin, not even a sub-domain, can set it).
     const SESSION_COOKIE = cookieName(config, 'sun_session');
 
-    app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-      if (request.routeOptions.config?.skipAuth || request.url.startsWith('/static/')) return;
+    async function identify(request: FastifyRequest, reply: FastifyReply): Promise<Principal | null> {
       const authorization = request.headers.authorization;
       if (authorization) {
         const bearer = /^Bearer\s+(\S+)$/i.exec(authorization);
         if (bearer) request.user = await principalFromToken(app.db, bearer[1]!);
-        return;
+        return request.user ?? null;
       }
       const cookie = request.cookies[SESSION_COOKIE];
-      if (!cookie) return;
+      if (!cookie) return null;
       let sessionId: string | undefined;
       try {
         sessionId = app.jwt.verify<{ sid: string }>(cookie).sid;
@@ -60,6 +61,13 @@ export default fp<{ config: Config }>(
       }
       request.user = sessionId ? await principalFromSession(app.db, sessionId) : null;
       if (!request.user) reply.clearCookie(SESSION_COOKIE, cookieOptions);
+      return request.user;
+    }
+    app.decorate('identify', identify);
+
+    app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+      if (request.routeOptions.config?.skipAuth || request.url.startsWith('/static/')) return;
+      await identify(request, reply);
     });
 
     app.decorateReply('signIn', async function (this: FastifyReply, account: { userId: string; tenantId: string | null }) {

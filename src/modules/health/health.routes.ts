@@ -1,6 +1,10 @@
-// GET /health for load balancers and people: process and database status with a few counts. Never cached,
-// never authenticated, never rate-limited; answers 503 when the database does not.
-import type { FastifyInstance } from 'fastify';
+// GET /health for load balancers and people: process and database status. Never cached, never rate-limited;
+// answers 503 when the database does not. Anyone sees status, version, uptime and the database's status and
+// latency; how many tenants and users the platform has (and which database driver) is for the signed-in platform
+// operator and for a monitor holding HEALTH_TOKEN only.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Config } from '../../config.js';
 import { pingDatabase } from '../../db/client.js';
 import { VERSION } from '../../paths.js';
 import { countTenantsAndUsers } from '../operator/operator.queries.js';
@@ -8,24 +12,39 @@ import { countTenantsAndUsers } from '../operator/operator.queries.js';
 /** Counts are informational and cost a scan each; probes every few seconds need not recount. */
 const COUNTS_TTL_MS = 10_000;
 
-export default async function healthRoutes(app: FastifyInstance) {
+const digest = (value: string) => createHash('sha256').update(value).digest();
+
+export default async function healthRoutes(app: FastifyInstance, { config }: { config: Config }) {
   let counts: { value: { tenants: number; users: number }; at: number } | null = null;
+  const healthTokenDigest = config.healthToken ? digest(config.healthToken) : null;
+
+  /** Compares digests, so the time taken says nothing about how much of the token was right, nor its length. */
+  function carriesHealthToken(request: FastifyRequest): boolean {
+    const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
+    return Boolean(healthTokenDigest && bearer && timingSafeEqual(digest(bearer[1]!), healthTokenDigest));
+  }
+
+  /**
+   * The route skips the usual caller lookup so that a probe costs no query, and a database outage is a 503 here
+   * rather than a failed lookup; a session cookie or API token is looked up only when one is sent.
+   */
+  async function maySeeCounts(request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
+    if (carriesHealthToken(request)) return true;
+    const caller = await app.identify(request, reply);
+    return caller?.role === 'operator';
+  }
 
   app.get('/health', { config: { skipAuth: true } }, async (request, reply) => {
     reply.header('Cache-Control', 'no-store');
     const base = { version: VERSION, uptimeSeconds: Math.round(process.uptime()) };
     try {
-      const latencyMs = await pingDatabase(app.db);
+      const latencyMs = Math.round((await pingDatabase(app.db)) * 10) / 10;
+      if (!(await maySeeCounts(request, reply))) return { status: 'ok', ...base, database: { status: 'ok', latencyMs } };
       if (!counts || Date.now() - counts.at > COUNTS_TTL_MS) counts = { value: await countTenantsAndUsers(app.db), at: Date.now() };
-      return {
-        status: 'ok',
-        ...base,
-        database: { status: 'ok', driver: app.database.driver, latencyMs: Math.round(latencyMs * 10) / 10 },
-        counts: counts.value,
-      };
+      return { status: 'ok', ...base, database: { status: 'ok', latencyMs, driver: app.database.driver }, counts: counts.value };
     } catch (err) {
       request.log.error({ err }, 'health check: database unavailable');
-      return reply.code(503).send({ status: 'error', ...base, database: { status: 'error', driver: app.database.driver }, counts: null });
+      return reply.code(503).send({ status: 'error', ...base, database: { status: 'error' } });
     }
   });
 }
