@@ -71,8 +71,10 @@ export default async function cmi5Routes(app: FastifyInstance, { config }: { con
     return reply.page('cmi5/session', { title: `${auTitle} · ${courseTitle}`, session, courseTitle, auTitle, src: playable ? session.launchUrl : null, inFrame });
   });
 
-  // returnURL: where an AU sends the learner when it is done. In the frame it takes the whole window back.
-  app.get<{ Params: { id: string } }>('/cmi5/return/:id', signedIn, async (request, reply) => {
+  // returnURL: where an AU sends the learner when it is done. In the frame it takes the whole window back. It needs
+  // no session: an AU in the frame lives on the content origin, another site, so its navigation of the frame carries
+  // no SameSite cookie; the page only points at the course page, which the top window opens with the session.
+  app.get<{ Params: { id: string } }>('/cmi5/return/:id', async (request, reply) => {
     const target = `/cmi5/registrations/${isUuid(request.params.id) ? request.params.id : ''}`;
     reply.header('Content-Security-Policy', "default-src 'self'; frame-ancestors 'self'");
     return reply.page('cmi5/return', { title: 'Back to the course', target });
