@@ -25,13 +25,13 @@ export default async function cmi5Routes(app: FastifyInstance, { config }: { con
   const admins = { preHandler: app.requireRole(...ADMINS) };
 
   async function pageData(actor: Principal, registrationId: string) {
-    const { registration, courseTitle, plan } = await cmi5Registration(app.db, actor, registrationId);
+    const { registration, courseTitle, courseStatus, plan } = await cmi5Registration(app.db, actor, registrationId);
     const scope = { tenantId: registration.tenantId, registrationId: registration.id };
     const [states, sessions, learnerName] = await Promise.all([
       q.listNodeStates(app.db, scope), q.listSessions(app.db, scope, 20), q.findUserName(app.db, { tenantId: registration.tenantId, userId: registration.userId }),
     ]);
     const auTitles = plan.aus.map((a) => langText(a.au.title, `Unit ${a.index + 1}`));
-    return { registration, courseTitle, plan, progress: describeProgress(plan, states), sessions, learnerName, auTitles };
+    return { registration, courseTitle, courseDeleted: courseStatus === 'deleted', plan, progress: describeProgress(plan, states), sessions, learnerName, auTitles };
   }
 
   app.get<{ Params: { id: string }; Querystring: { notice?: string } }>('/cmi5/registrations/:id', signedIn, async (request, reply) => {

@@ -254,6 +254,12 @@ t.test('purging a cmi5 course removes its sessions, launch data and statements',
   await archive(tenant.admin.email, courseId);
   await api(tenant.admin.email, 'DELETE', `/api/courses/${courseId}`, { confirm: title });
   t.equal((await api(tenant.learner.email, 'POST', `/api/registrations/${registration}/cmi5/launch`, { au: 0 })).statusCode, 404, 'a deleted cmi5 course cannot be launched');
+  const learnerBrowser = await signedIn(tenant.learner.email);
+  t.equal((await learnerBrowser.get(`/cmi5/registrations/${registration}`)).statusCode, 404, 'nor its course page opened by the learner');
+  const admin = await signedIn(tenant.admin.email);
+  const report = await admin.get(`/cmi5/registrations/${registration}`);
+  t.equal(report.statusCode, 200, 'admins still open the registration');
+  t.match(report.body, /This course was deleted/);
   const done = await api(tenant.owner.email, 'DELETE', `/api/courses/${courseId}/registrations`, { confirm: title });
   t.equal(done.statusCode, 200, done.body);
   t.equal((await app.db.select().from(cmi5Sessions).where(eq(cmi5Sessions.registrationId, registration))).length, 0, 'sessions gone');
