@@ -15,6 +15,8 @@ import { dirname } from 'node:path';
 import { applyCommit, type CommitBody } from '../modules/player/commit.service.js';
 import { prepareRuntime, readRuntimeGrant } from '../modules/player/player.service.js';
 import { PUBLIC_DIR } from '../paths.js';
+import inputGuardPlugin from '../plugins/input-guard.js';
+import { toProblem } from '../plugins/errors.js';
 import { join } from 'node:path';
 
 interface CachedVersion {
@@ -44,7 +46,29 @@ export async function buildContentApp(
 
   await app.register(fastifyStatic, { root: config.dataDir, serve: false });
   // sendBeacon posts text/plain; commits are JSON either way. Commits carry the whole CMI: allow a few MB.
-  app.addContentTypeParser('text/plain', { parseAs: 'string', bodyLimit: 8 * 1024 * 1024 }, (_request, body, done) => done(null, body));
+  // Parsed here rather than in the route, so the input guard sees the commit's values (an escaped NUL included).
+  app.addContentTypeParser('text/plain', { parseAs: 'string', bodyLimit: 8 * 1024 * 1024 }, (_request, body, done) => {
+    try {
+      done(null, JSON.parse(body as string));
+    } catch (error) {
+      done(Object.assign(error as SyntaxError, { statusCode: 400 }), undefined);
+    }
+  });
+  // The same refusals as the app: no NUL or lone surrogate reaches the database from a commit or a path.
+  await app.register(inputGuardPlugin);
+  // Errors are answered like the app's (a clear 4xx, a 5xx without internals), in the form each caller reads: the
+  // runtime's commit expects { result, errorCode } (the general SCORM error of its standard), people get text.
+  app.setErrorHandler((error: Error, request, reply) => {
+    const problem = toProblem(error);
+    if (problem.statusCode >= 500) request.log.error({ err: error }, 'content request failed');
+    else request.log.info({ code: problem.code, statusCode: problem.statusCode }, problem.message);
+    reply.code(problem.statusCode);
+    if (request.routeOptions.url === '/r/:token/commit') {
+      const grant = readRuntimeGrant(config, (request.params as { token?: string }).token ?? '');
+      return reply.send({ result: false, errorCode: !grant || grant.s === 'scorm12' ? 101 : 391 });
+    }
+    return reply.type('text/plain; charset=utf-8').send(problem.message);
+  });
 
   const notFound = { statusCode: 404, message: 'Not found.' };
 

@@ -4,6 +4,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { DomainError, RateLimitedError, ValidationError } from '../lib/errors.js';
 import { isHtmxFragment, wantsJson } from '../lib/http.js';
+import { BAD_VALUE_MESSAGE, isBadValueDatabaseError } from '../lib/input-checks.js';
 
 interface HttpProblem {
   statusCode: number;
@@ -32,6 +33,9 @@ export function toProblem(error: FastifyError | Error): HttpProblem {
   const fastifyError = error as FastifyError;
   const known = fastifyError.code ? FASTIFY_CODES[fastifyError.code] : undefined;
   if (known) return known;
+  // A value the database refused as data (a number or date out of range, a byte it cannot store): the caller's
+  // mistake, told without the SQL, the value or the table.
+  if (isBadValueDatabaseError(error)) return { statusCode: 400, code: 'INVALID_VALUE', message: BAD_VALUE_MESSAGE };
   if (fastifyError.validation) {
     return {
       statusCode: 400,
@@ -79,6 +83,8 @@ export default fp(
     app.setErrorHandler(async (error: FastifyError, request, reply) => {
       const problem = toProblem(error);
       if (problem.statusCode >= 500) request.log.error({ err: error }, 'request failed');
+      // Our checks should have caught it first: logged in full (server side only) so the missing check is found.
+      else if (problem.code === 'INVALID_VALUE') request.log.warn({ err: error }, 'the database refused a value from the request');
       else request.log.info({ code: problem.code, statusCode: problem.statusCode }, problem.message);
       if (error instanceof RateLimitedError) reply.header('Retry-After', String(error.retryAfterSeconds));
       try {

@@ -134,7 +134,7 @@ export default async function adminRoutes(app: FastifyInstance) {
 
   api.get('/api/audit-events', {
     ...adminOnly,
-    schema: { querystring: Type.Object({ before: Type.Optional(Type.Integer({ minimum: 1 })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })), action: Type.Optional(Type.String({ maxLength: 100 })) }) },
+    schema: { querystring: Type.Object({ before: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })), action: Type.Optional(Type.String({ maxLength: 100 })) }) },
   }, async (request, reply) => {
     const limit = request.query.limit ?? AUDIT_PAGE_SIZE;
     const events = await listAuditEvents(app.db, { tenantId: request.tenantId(), beforeId: request.query.before, action: request.query.action, limit });

@@ -52,7 +52,7 @@ export default async function operatorRoutes(app: FastifyInstance) {
 
   api.get('/api/tenants', {
     ...operatorOnly,
-    schema: { querystring: Type.Object({ q: Type.Optional(Type.String({ maxLength: 200 })), page: Type.Optional(Type.Integer({ minimum: 1 })) }) },
+    schema: { querystring: Type.Object({ q: Type.Optional(Type.String({ maxLength: 200 })), page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100000 })) }) },
   }, async (request, reply) => {
     const page = request.query.page ?? 1;
     const { rows, total } = await listTenants(app.db, { search: request.query.q, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });

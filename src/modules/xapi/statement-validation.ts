@@ -1,6 +1,7 @@
 // Statement validation (xAPI 1.0.3 / 2.0 Data, section 2.4; 2.0 = IEEE 9274.1.1 section 9.4). Every rule that makes
 // a statement invalid is a 400 for the whole request; the message names the property path, so a developer can fix
 // it. Pure functions: no I/O.
+import { findUnstorable, isStorableInstant } from '../../lib/input-checks.js';
 
 export type XapiVersion = '1.0.3' | '2.0.0';
 
@@ -100,13 +101,16 @@ function finite(value: unknown, path: string): number {
   return value;
 }
 
-/** RFC 3339 timestamp. "-00:00" means an unknown offset (RFC 3339 4.3), which xAPI does not accept. */
+/**
+ * RFC 3339 timestamp. "-00:00" means an unknown offset (RFC 3339 4.3), which xAPI does not accept. The instant must
+ * also fall in the UTC years 1-9999: Postgres has no year 0, and later years have no 4-digit ISO form.
+ */
 export function isTimestamp(value: unknown): value is string {
-  return typeof value === 'string' && TIMESTAMP.test(value) && !/-00:?00$/.test(value) && !Number.isNaN(Date.parse(value));
+  return typeof value === 'string' && TIMESTAMP.test(value) && !/-00:?00$/.test(value) && isStorableInstant(Date.parse(value));
 }
 
 function timestamp(value: unknown, path: string) {
-  if (!isTimestamp(value)) fail(path, 'must be an ISO 8601 timestamp with a time zone, e.g. 2026-01-31T12:00:00.000Z');
+  if (!isTimestamp(value)) fail(path, 'must be an ISO 8601 timestamp with a time zone, in the years 1 to 9999 (UTC), e.g. 2026-01-31T12:00:00.000Z');
 }
 
 function languageMap(value: unknown, path: string) {
@@ -173,6 +177,10 @@ function validateGroup(group: Json, path: string) {
 
 export function validateActor(value: unknown, path: string) {
   const actor = object(value, path);
+  // An agent sent as a JSON query parameter (documents, /agents, statement filters) arrives with its NUL escaped,
+  // past the request's input guard; its key is stored and looked up as text.
+  const unstorable = findUnstorable(actor, path);
+  if (unstorable) fail(path, `contains a character this server cannot store (${unstorable.what}) in ${unstorable.where}`);
   if (actor.objectType === 'Group') validateGroup(actor, path);
   else validateAgent(actor, path);
 }

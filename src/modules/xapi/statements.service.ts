@@ -2,6 +2,7 @@
 // the properties the LRS sets, single and filtered reads with `more` paging, and the ids/exact/canonical formats.
 import { randomUUID, verify, X509Certificate } from 'node:crypto';
 import type { Db } from '../../db/client.js';
+import { findUnstorable } from '../../lib/input-checks.js';
 import { identifiedOnly, statementActivities, statementAgents } from './agents.js';
 import type { LrsClient } from './credentials.service.js';
 import { StatementError, validateStatement, VOIDED_VERB, type XapiVersion } from './statement-validation.js';
@@ -34,8 +35,12 @@ export async function storeStatements(
   parts: Map<string, AttachmentPart> | null = null,
 ): Promise<string[]> {
   received.forEach((s, i) => {
+    const name = received.length > 1 ? `statements[${i}]` : 'statement';
+    // Postgres jsonb holds neither U+0000 nor a lone surrogate: a 400 here, not a 500 from the insert.
+    const unstorable = findUnstorable(s, `the ${name}`);
+    if (unstorable) throw new XapiError(400, `The ${name} contains a character this server cannot store (${unstorable.what}) in ${unstorable.where}.`);
     try {
-      validateStatement(s, version, received.length > 1 ? `statements[${i}]` : 'statement');
+      validateStatement(s, version, name);
     } catch (error) {
       if (error instanceof StatementError) throw new XapiError(400, error.message);
       throw error;
