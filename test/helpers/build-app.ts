@@ -178,8 +178,11 @@ export async function browser(app: FastifyInstance, credentials?: { email: strin
   };
   if (credentials) {
     client.loginResponse = await client.post('/login', { email: credentials.email, password: credentials.password ?? PASSWORD });
-    const next = client.loginResponse.headers.location;
-    if (client.loginResponse.statusCode === 303 && typeof next === 'string') await client.get(next);
+    // Follow the redirects to the page a person lands on, which carries the session's token.
+    let response = client.loginResponse;
+    for (let hops = 0; hops < 5 && response.statusCode === 303 && typeof response.headers.location === 'string'; hops++) {
+      response = await client.get(response.headers.location);
+    }
   }
   return client;
 }
