@@ -298,6 +298,34 @@ t.test('every route answers odd values with a 4xx, never a 5xx', async (t) => {
   t.ok(sent > 400, `${sent} odd requests sent`);
 });
 
+t.test('every LRS resource answers an odd value in any one parameter with a 400, never a 5xx', async (t) => {
+  const lrs = await lrsClient(app);
+  const activityId = 'http://example.com/activities/golf';
+  const agent = JSON.stringify({ mbox: 'mailto:learner@example.com' });
+  // The parameters each resource needs, so that one odd value replaces a valid one and reaches the code behind it.
+  const base: Record<string, Record<string, string>> = {
+    '/xapi/activities/state': { activityId, agent, stateId: 'bookmark' },
+    '/xapi/activities/profile': { activityId, profileId: 'p1' },
+    '/xapi/agents/profile': { agent, profileId: 'p1' },
+    '/xapi/activities': { activityId },
+    '/xapi/agents': { agent },
+  };
+  const extra = ['since', 'until', 'registration', 'verb', 'activity', 'limit', 'statementId', 'voidedStatementId', 'more', 'format'];
+  const routes = routesOf(app).filter((r) => r.path.startsWith('/xapi/') && !r.path.includes('*'));
+  for (const route of routes) {
+    const valid = base[route.path] ?? {};
+    for (const name of [...Object.keys(valid), ...extra.filter((n) => route.path === '/xapi/statements' || (n === 'since' && route.method === 'GET') || (n === 'registration' && route.path.endsWith('/state')))]) {
+      for (const odd of ODD) {
+        const query = new URLSearchParams({ ...valid, [name]: name === 'agent' ? JSON.stringify({ mbox: `mailto:${odd.text}@example.com` }) : odd.text }).toString();
+        const url = `${route.path}?${query}`;
+        const payload = route.method === 'GET' || route.method === 'DELETE' ? undefined : JSON.stringify(route.path === '/xapi/statements' ? statement() : { page: odd.text });
+        const response = await app.inject({ method: route.method as 'GET', url, headers: lrs.headers({ 'content-type': 'application/json' }), ...(payload ? { payload } : {}) });
+        assertClean(t, response, `${route.method} ${route.path} with ${odd.name} in ${name}`);
+      }
+    }
+  }
+});
+
 t.test('every route of the content origin answers odd values with a 4xx, never a 5xx', async (t) => {
   const tenant = await createTenant(app);
   const courseId = await importPackage(app, tenant.author.email, 'scorm12-single-sco-basic-runtime-golf', 'singlescobasic.zip');
