@@ -11,6 +11,8 @@ declare module 'autocannon' {
     p50: number;
     p90: number;
     p99: number;
+    /** requests only: how many were sent in all. */
+    total?: number;
   }
 
   interface Options {
@@ -21,6 +23,8 @@ declare module 'autocannon' {
     /** Load-generating worker threads, so that the client does not share the servers' event loop. */
     workers?: number;
     headers?: Record<string, string>;
+    method?: 'GET' | 'POST';
+    body?: string;
     warmup?: { connections?: number; duration?: number };
   }
 

@@ -44,6 +44,11 @@ export interface Config {
   lrsBodyLimitBytes: number;
   /** LRS requests a minute per key: LRS clients batch and sync, so they get their own, larger budget. */
   lrsRateLimitPerMinute: number;
+  /**
+   * Requests a minute per SCORM launch (its attempt) on each runtime endpoint of the content origin: the commit
+   * endpoint and the runtime page. A SCO autocommits every 30 s and on LMSCommit; only a flood comes near this.
+   */
+  runtimeRateLimitPerMinute: number;
   /** A cmi5 session with no statement for this long is abandoned by the LMS (the learner left without "terminated"). */
   cmi5SessionTimeoutMinutes: number;
   /** SCORM 1.2 cmi.suspend_data limit: the spec says 4,096; real content needs more (lenient default 64,000). */
@@ -179,6 +184,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     rateLimitPerMinute: int('RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000),
     lrsBodyLimitBytes: int('LRS_BODY_LIMIT_BYTES', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     lrsRateLimitPerMinute: int('LRS_RATE_LIMIT_PER_MINUTE', 30_000, 1, 10_000_000),
+    runtimeRateLimitPerMinute: int('RUNTIME_RATE_LIMIT_PER_MINUTE', 600, 1, 10_000_000),
     cmi5SessionTimeoutMinutes: int('CMI5_SESSION_TIMEOUT_MINUTES', 480, 5, 7 * 24 * 60),
     loginMaxFailuresPerMinute: int('LOGIN_MAX_FAILURES_PER_MINUTE', 10, 1, 10_000),
     trustProxy: bool('TRUST_PROXY', false),

@@ -13,7 +13,9 @@ import { readContentGrant } from './content-urls.js';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { applyCommit, type CommitBody } from '../modules/player/commit.service.js';
-import { prepareRuntime, readRuntimeGrant } from '../modules/player/player.service.js';
+import { CommitBusyError } from '../modules/player/commit-queue.js';
+import { cachedLaunchAccess, LaunchClosedError, prepareRuntime, readRuntimeGrant } from '../modules/player/player.service.js';
+import { runtimeLimits } from './runtime-limits.js';
 import { PUBLIC_DIR } from '../paths.js';
 import inputGuardPlugin from '../plugins/input-guard.js';
 import { toProblem } from '../plugins/errors.js';
@@ -45,6 +47,9 @@ export async function buildContentApp(
   const versions = new Map<string, CachedVersion>();
 
   await app.register(fastifyStatic, { root: config.dataDir, serve: false });
+  const limits = await runtimeLimits(app, config);
+  // A learner's content link lasts as long as their access (checked through a short cache: files come by the dozen).
+  const launchAccess = cachedLaunchAccess(database.db);
   // sendBeacon posts text/plain; commits are JSON either way. Commits carry the whole CMI: allow a few MB.
   // Parsed here rather than in the route, so the input guard sees the commit's values (an escaped NUL included).
   app.addContentTypeParser('text/plain', { parseAs: 'string', bodyLimit: 8 * 1024 * 1024 }, (_request, body, done) => {
@@ -83,6 +88,7 @@ export async function buildContentApp(
   app.get<{ Params: { token: string; '*': string } }>('/c/:token/*', async (request, reply) => {
     const grant = readContentGrant(config, request.params.token);
     if (!grant) return reply.code(403).type('text/plain').send('This content link has expired or is not valid. Reopen the course.');
+    if (grant.r && !(await launchAccess(grant.t, grant.r))) return reply.code(403).type('text/plain').send(new LaunchClosedError().message);
     const path = request.params['*'] ?? ''; // already URL-decoded by the router
     if (!path || unsafeNameReason(path) || path.split('/').includes('.')) return reply.code(404).send(notFound);
 
@@ -121,10 +127,19 @@ export async function buildContentApp(
 
   // The tracking runtime: a wrapper page (scorm-again + our glue) around the item, and the commit endpoint it
   // posts to, both on this origin so commits are same-origin, synchronous and beacon-able.
-  app.get<{ Params: { token: string } }>('/run/:token', async (request, reply) => {
+  app.get<{ Params: { token: string } }>('/run/:token', { onRequest: limits.launch }, async (request, reply) => {
     const grant = readRuntimeGrant(config, request.params.token);
     if (!grant) return reply.code(403).type('text/plain').send('This launch link has expired. Reopen the course.');
-    const launch = await prepareRuntime(database.db, config, grant);
+    const launch = await prepareRuntime(database.db, config, grant).catch((error: unknown) => {
+      if (error instanceof LaunchClosedError) return 'closed' as const;
+      throw error;
+    });
+    if (launch === 'closed') {
+      return reply.code(403).header('Cache-Control', 'no-store').type('text/html; charset=utf-8').send(
+        `<!doctype html><html><head><meta charset="utf-8"><title>Course not available</title></head>` +
+          `<body><p>${new LaunchClosedError().message} Your results so far are kept.</p></body></html>`,
+      );
+    }
     if (!launch) return reply.code(404).send(notFound);
     reply.header('Cache-Control', 'no-store');
     const json = JSON.stringify({ ...launch, commitUrl: `/r/${request.params.token}/commit`, appOrigin: config.appOrigin }).replace(/</g, '\\u003c');
@@ -137,7 +152,7 @@ export async function buildContentApp(
     );
   });
 
-  app.post<{ Params: { token: string }; Querystring: { final?: string } }>('/r/:token/commit', async (request, reply) => {
+  app.post<{ Params: { token: string }; Querystring: { final?: string } }>('/r/:token/commit', { onRequest: limits.commit }, async (request, reply) => {
     const grant = readRuntimeGrant(config, request.params.token);
     if (!grant) return reply.code(403).send({ result: false, errorCode: 101 });
     let body = request.body as unknown;
@@ -148,12 +163,21 @@ export async function buildContentApp(
         return reply.code(400).send({ result: false, errorCode: grant.s === 'scorm12' ? 101 : 391 });
       }
     }
-    const answer = await applyCommit(database.db, grant, (body ?? {}) as CommitBody, {
-      final: request.query.final === 'true',
-      suspendDataLimit12: config.scorm12SuspendDataLimit,
-      appOrigin: config.appOrigin,
-    });
-    return reply.send(answer);
+    const refused = { result: false, errorCode: grant.s === 'scorm12' ? 101 : 391 };
+    try {
+      const answer = await applyCommit(database.db, grant, (body ?? {}) as CommitBody, {
+        final: request.query.final === 'true',
+        suspendDataLimit12: config.scorm12SuspendDataLimit,
+        appOrigin: config.appOrigin,
+      });
+      return reply.send(answer);
+    } catch (error) {
+      // Too many commits of this registration at once, or a lock held elsewhere: runtime.js sends it again later.
+      if (error instanceof CommitBusyError) return reply.code(503).header('retry-after', String(error.retryAfterSeconds)).send(refused);
+      // The learner was deactivated or the course closed since the launch: the runtime shows its general error.
+      if (error instanceof LaunchClosedError) return reply.code(403).send(refused);
+      throw error;
+    }
   });
 
   app.get('/_sun/scorm-again.min.js', async (_request, reply) => reply.sendFile('scorm-again.min.js', scormAgainDir, { maxAge: '1h' }));

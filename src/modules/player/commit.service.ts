@@ -9,7 +9,8 @@ import { commitStatements, type ScormChange } from '../xapi/scorm-statements.js'
 import { get, parseDuration2004, parseTimespan12, summarizeCmi, type CmiSummary, type Standard } from './cmi.js';
 import { interactionRecords, objectiveRecords } from './cmi-records.js';
 import { validateCmi } from './cmi-validation.js';
-import { learnerName, type RuntimeGrant } from './player.service.js';
+import { CommitBusyError, KeyedQueue, MAX_QUEUED_COMMITS } from './commit-queue.js';
+import { LaunchClosedError, launchIsOpen, learnerName, type RuntimeGrant } from './player.service.js';
 import * as q from './player.queries.js';
 import { recomputeResult } from './results.js';
 import { activityTreeFor, endScoSession, isSequenced, type SequencingSnapshot } from './sequencing.service.js';
@@ -24,6 +25,15 @@ export interface CommitBody {
   navRequest?: unknown;
 }
 
+/** Commits of one registration, one transaction at a time in this process (see commit-queue.ts). */
+const commits = new KeyedQueue(MAX_QUEUED_COMMITS);
+
+/**
+ * How long a commit waits for a row lock held by another process (a commit or navigation of the same registration
+ * elsewhere) before it gives up with a retryable answer: the wait holds a pooled connection, so it must be short.
+ */
+const LOCK_TIMEOUT_MS = 1000;
+
 export interface CommitAnswer {
   result: boolean;
   errorCode: number;
@@ -35,7 +45,9 @@ export interface CommitAnswer {
  * Applies a commit from the runtime. Ordered and idempotent by commitSequence: a number already applied answers
  * the same success and changes nothing. Refused after the attempt terminated (2004 error 143 "Commit After
  * Termination"; 1.2 has no such code, so 101 "General Exception"). The answer goes out only after the row is
- * written, so an acknowledged commit survives a crash.
+ * written, so an acknowledged commit survives a crash. Throws LaunchClosedError once the learner is deactivated or
+ * the course is no longer open, and CommitBusyError (retryable) when this registration has too many commits in
+ * flight or a lock held elsewhere was not released in time.
  */
 export async function applyCommit(
   db: Db,
@@ -50,58 +62,95 @@ export async function applyCommit(
   const checked = validateCmi(grant.s, received, { suspendDataLimit12 });
   if (!checked.ok) return { result: false, errorCode: checked.errorCode };
   // Review and browse are no-credit: the content runs as usual, and what it reports is not kept.
-  if (grant.m) return { result: true, errorCode: 0 };
+  if (grant.m) {
+    const access = await q.findRegistrationAccess(db, { tenantId: grant.t, registrationId: grant.r });
+    if (!access || !launchIsOpen(access)) throw new LaunchClosedError();
+    return { result: true, errorCode: 0 };
+  }
   const cmi = withLmsIdentity(grant, received);
 
   const sequenced = final && isSequenced(grant.s);
   const navRequest = typeof body.navRequest === 'string' && body.navRequest.length <= 4000 ? body.navRequest : null;
 
-  return db.transaction(async (tx) => {
-    // Sequencing steps lock the registration before any attempt; so does a final 2004 commit (no deadlock).
-    const locked = sequenced ? await q.lockSequencingState(tx, { tenantId: grant.t, registrationId: grant.r }) : null;
-    const attempt = await q.lockAttempt(tx, { tenantId: grant.t, attemptId: grant.a });
-    if (!attempt || attempt.registrationId !== grant.r) return { result: false, errorCode: generalError };
-    // A newer launch of this item took over (a second tab, or a beacon arriving after the learner came back).
-    if (attempt.runtimeSession !== grant.k) return { result: false, errorCode: generalError };
-    if (attempt.terminatedAt) return { result: false, errorCode: grant.s === 'scorm12' ? 101 : 143 };
-    if (sequence !== null && sequence <= attempt.lastSequence) return { result: true, errorCode: 0 };
+  const commit: Commit = { cmi, sequence, final, sequenced, navRequest, generalError, appOrigin };
+  try {
+    return await commits.run(grant.r, () => db.transaction((tx) => applyInTransaction(tx, grant, commit)));
+  } catch (error) {
+    if (isLockTimeout(error)) throw new CommitBusyError();
+    throw error;
+  }
+}
 
-    const registration = await q.findRegistrationVersion(tx, { tenantId: grant.t, registrationId: grant.r });
-    const plan = registration ? await loadPlan(tx, { tenantId: grant.t, versionId: registration.courseVersionId }) : null;
-    const item = plan?.items.get(grant.i);
-    if (!plan || !item) return { result: false, errorCode: generalError };
+interface Commit {
+  cmi: Record<string, unknown>;
+  sequence: number | null;
+  final: boolean;
+  sequenced: boolean;
+  navRequest: string | null;
+  generalError: number;
+  appOrigin: string;
+}
 
-    const stored = final ? completeUnreported(grant.s, cmi, item) : cmi;
-    const summary = summarizeCmi(grant.s, stored, item, attempt.totalTimeSeconds);
-    await q.updateAttempt(tx, { tenantId: grant.t, attemptId: attempt.id }, {
-      cmi: stored,
-      ...summary,
-      lastSequence: sequence ?? attempt.lastSequence + 1,
-      lastCommittedAt: new Date(),
-      terminatedAt: final ? new Date() : null,
-    });
-    await syncRecords(tx, grant, { courseId: registration!.courseId, attemptId: attempt.id, before: attempt.cmi as Record<string, unknown> }, stored);
-    // 2004: the sequencer's rollup changes only when a SCO's session ends; until then the course keeps its status.
-    let root: RootResult | 'unchanged' | null = isSequenced(grant.s) ? 'unchanged' : null;
-    let outcome: CommitAnswer['sequencing'];
-    const tree = sequenced ? activityTreeFor(plan) : null;
-    if (tree && locked) {
-      const current = locked.sequencingState as SequencingSnapshot | null;
-      const next = endScoSession(tree, current, grant.i, stored, navRequest);
-      if (next) {
-        await q.touchRegistration(tx, { tenantId: grant.t, registrationId: grant.r }, { sequencingState: next });
-        outcome = next.current && next.current !== grant.i ? 'deliver' : next.current ? 'wait' : 'ended';
-      }
-      root = (next ?? current)?.root ?? 'unchanged';
-    }
-    await recomputeResult(tx, grant.t, grant.r, plan.launchableIds, grant.i, root, { itemIdentifier: grant.i, ...summary });
-    const change = scormChange(grant.s, attempt, summary, attempt.cmi as Record<string, unknown>, stored, final);
-    if (change) {
-      const scorm = { appOrigin, learner: { userId: grant.u, name: grant.n }, registrationId: grant.r, courseId: registration!.courseId, courseTitle: plan.pkg.title, item };
-      await recordScormActivity(tx, grant.t, appOrigin, commitStatements(scorm, change));
-    }
-    return { result: true, errorCode: 0, ...(outcome ? { sequencing: outcome } : {}) };
+/** The commit itself, in its transaction: ordered, checked against the launch's access, then stored everywhere. */
+async function applyInTransaction(tx: Db, grant: RuntimeGrant, { cmi, sequence, final, sequenced, navRequest, generalError, appOrigin }: Commit): Promise<CommitAnswer> {
+  await q.setLockTimeout(tx, LOCK_TIMEOUT_MS);
+  // Sequencing steps lock the registration before any attempt; so does a final 2004 commit (no deadlock).
+  const locked = sequenced ? await q.lockSequencingState(tx, { tenantId: grant.t, registrationId: grant.r }) : null;
+  const attempt = await q.lockAttempt(tx, { tenantId: grant.t, attemptId: grant.a });
+  if (!attempt || attempt.registrationId !== grant.r) return { result: false, errorCode: generalError };
+  const registration = await q.findRegistrationVersion(tx, { tenantId: grant.t, registrationId: grant.r });
+  if (!registration) return { result: false, errorCode: generalError };
+  // A launch link lasts only as long as the access that opened it (issue 10, finding 9).
+  if (!launchIsOpen(registration)) throw new LaunchClosedError();
+  // A newer launch of this item took over (a second tab, or a beacon arriving after the learner came back).
+  if (attempt.runtimeSession !== grant.k) return { result: false, errorCode: generalError };
+  if (attempt.terminatedAt) return { result: false, errorCode: grant.s === 'scorm12' ? 101 : 143 };
+  if (sequence !== null && sequence <= attempt.lastSequence) return { result: true, errorCode: 0 };
+
+  const plan = await loadPlan(tx, { tenantId: grant.t, versionId: registration.courseVersionId });
+  const item = plan?.items.get(grant.i);
+  if (!plan || !item) return { result: false, errorCode: generalError };
+
+  const stored = final ? completeUnreported(grant.s, cmi, item) : cmi;
+  const summary = summarizeCmi(grant.s, stored, item, attempt.totalTimeSeconds);
+  await q.updateAttempt(tx, { tenantId: grant.t, attemptId: attempt.id }, {
+    cmi: stored,
+    ...summary,
+    lastSequence: sequence ?? attempt.lastSequence + 1,
+    lastCommittedAt: new Date(),
+    terminatedAt: final ? new Date() : null,
   });
+  await syncRecords(tx, grant, { courseId: registration.courseId, attemptId: attempt.id, before: attempt.cmi as Record<string, unknown> }, stored);
+  // 2004: the sequencer's rollup changes only when a SCO's session ends; until then the course keeps its status.
+  let root: RootResult | 'unchanged' | null = isSequenced(grant.s) ? 'unchanged' : null;
+  let outcome: CommitAnswer['sequencing'];
+  const tree = sequenced ? activityTreeFor(plan) : null;
+  if (tree && locked) {
+    const current = locked.sequencingState as SequencingSnapshot | null;
+    const next = endScoSession(tree, current, grant.i, stored, navRequest);
+    if (next) {
+      await q.touchRegistration(tx, { tenantId: grant.t, registrationId: grant.r }, { sequencingState: next });
+      outcome = next.current && next.current !== grant.i ? 'deliver' : next.current ? 'wait' : 'ended';
+    }
+    root = (next ?? current)?.root ?? 'unchanged';
+  }
+  await recomputeResult(tx, grant.t, grant.r, plan.launchableIds, grant.i, root, { itemIdentifier: grant.i, ...summary });
+  const change = scormChange(grant.s, attempt, summary, attempt.cmi as Record<string, unknown>, stored, final);
+  if (change) {
+    const scorm = { appOrigin, learner: { userId: grant.u, name: grant.n }, registrationId: grant.r, courseId: registration.courseId, courseTitle: plan.pkg.title, item };
+    await recordScormActivity(tx, grant.t, appOrigin, commitStatements(scorm, change));
+  }
+  return { result: true, errorCode: 0, ...(outcome ? { sequencing: outcome } : {}) };
+}
+
+/** Postgres gave up waiting for a lock (SQLSTATE 55P03, lock_timeout); drizzle wraps the driver's error as `cause`. */
+function isLockTimeout(error: unknown): boolean {
+  let current = error;
+  for (let depth = 0; depth < 4 && current && typeof current === 'object'; depth++) {
+    if ((current as { code?: unknown }).code === '55P03') return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
 }
 
 /** What a commit changed that the LRS hears about (initialized, answers, completion, pass/fail, termination); null if nothing. */

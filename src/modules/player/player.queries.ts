@@ -18,14 +18,35 @@ export async function upsertRegistration(
   return { registration: existing!, created: false };
 }
 
+/** The registration with its course and version, and what its access depends on (course status, learner active). */
 export async function findRegistration(db: Db, { tenantId, registrationId }: { tenantId: string; registrationId: string }) {
   const [row] = await db
-    .select({ registration: registrations, courseTitle: courses.title, courseStatus: courses.status, version: courseVersions })
+    .select({ registration: registrations, courseTitle: courses.title, courseStatus: courses.status, learnerActive: users.isActive, version: courseVersions })
     .from(registrations)
     .innerJoin(courses, eq(courses.id, registrations.courseId))
     .innerJoin(courseVersions, eq(courseVersions.id, registrations.courseVersionId))
+    .innerJoin(users, eq(users.id, registrations.userId))
     .where(and(eq(registrations.id, registrationId), eq(registrations.tenantId, tenantId)));
   return row ?? null;
+}
+
+/** What a launch link's access depends on: whether its learner is active, and its course's status. */
+export async function findRegistrationAccess(db: Db, { tenantId, registrationId }: { tenantId: string; registrationId: string }) {
+  const [row] = await db
+    .select({ courseStatus: courses.status, learnerActive: users.isActive })
+    .from(registrations)
+    .innerJoin(courses, eq(courses.id, registrations.courseId))
+    .innerJoin(users, eq(users.id, registrations.userId))
+    .where(and(eq(registrations.id, registrationId), eq(registrations.tenantId, tenantId)));
+  return row ?? null;
+}
+
+/**
+ * Waits for row locks in this transaction give up after `ms` (SQLSTATE 55P03) instead of holding a pooled
+ * connection for as long as another process keeps the lock. A setting of the transaction, not of tenant rows.
+ */
+export async function setLockTimeout(db: Db, ms: number) {
+  await db.execute(sql.raw(`set local lock_timeout = ${Math.trunc(ms)}`));
 }
 
 /**
@@ -41,11 +62,13 @@ export async function lockSequencingState(db: Db, { tenantId, registrationId }: 
   return row ?? null;
 }
 
-/** What a commit needs of its registration: which version it is pinned to. */
+/** What a commit needs of its registration: the version it is pinned to, and whether its access is still open. */
 export async function findRegistrationVersion(db: Db, { tenantId, registrationId }: { tenantId: string; registrationId: string }) {
   const [row] = await db
-    .select({ courseId: registrations.courseId, courseVersionId: registrations.courseVersionId })
+    .select({ courseId: registrations.courseId, courseVersionId: registrations.courseVersionId, courseStatus: courses.status, learnerActive: users.isActive })
     .from(registrations)
+    .innerJoin(courses, eq(courses.id, registrations.courseId))
+    .innerJoin(users, eq(users.id, registrations.userId))
     .where(and(eq(registrations.id, registrationId), eq(registrations.tenantId, tenantId)));
   return row ?? null;
 }

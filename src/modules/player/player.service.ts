@@ -45,6 +45,40 @@ export async function getRegistration(db: Db, actor: Principal, registrationId: 
   return found;
 }
 
+/** Shown (and thrown) when a launch link outlived the access that opened it. */
+export class LaunchClosedError extends ForbiddenError {
+  constructor() {
+    super('This course is no longer available to you.');
+  }
+}
+
+/**
+ * A launch link (runtime token, a learner's content link) works only while its learner is active and its course is
+ * open. Anything but 'active' closes it: archived, deleted, and whatever state comes later.
+ */
+export function launchIsOpen(access: { learnerActive: boolean; courseStatus: string }): boolean {
+  return access.learnerActive && access.courseStatus === 'active';
+}
+
+/**
+ * The same check for content file requests, which come by the dozen per page: answers are cached for `ttlMs`, so a
+ * deactivation or archive closes a learner's content links within that time (commits and launches at once).
+ */
+export function cachedLaunchAccess(db: Db, ttlMs = 15_000) {
+  const cache = new Map<string, { open: boolean; expires: number }>();
+  return async (tenantId: string, registrationId: string): Promise<boolean> => {
+    const key = `${tenantId}/${registrationId}`;
+    const hit = cache.get(key);
+    if (hit && hit.expires > Date.now()) return hit.open;
+    const access = isUuid(registrationId) ? await q.findRegistrationAccess(db, { tenantId, registrationId }) : null;
+    const open = Boolean(access && launchIsOpen(access));
+    cache.delete(key); // re-inserted last: the oldest entry is first in line to go
+    cache.set(key, { open, expires: Date.now() + ttlMs });
+    if (cache.size > 10_000) cache.delete(cache.keys().next().value!);
+    return open;
+  };
+}
+
 /** What a commit may touch: one attempt of one item of one registration, for a few hours. */
 export interface RuntimeGrant {
   /** Registration, tenant, attempt, item, standard, user. */
@@ -176,16 +210,20 @@ async function launchWithoutCredit(
   return { item, organization: plan.organization, items: plan.launchable, runtimeToken: signToken(grant, runtimeKey(config)), sequencing: null };
 }
 
-/** What the runtime page seeds: the attempt's CMI (resumed when suspended) and the item's content URL. */
+/**
+ * What the runtime page seeds: the attempt's CMI (resumed when suspended) and the item's content URL, whose grant
+ * names the registration so that its files stop with the learner's access. LaunchClosedError once access ended.
+ */
 export async function prepareRuntime(db: Db, config: Config, grant: RuntimeGrant) {
   const found = await q.findRegistration(db, { tenantId: grant.t, registrationId: grant.r });
+  if (found && !launchIsOpen(found)) throw new LaunchClosedError();
   const attempt = found && grant.a ? await q.findAttempt(db, { tenantId: grant.t, attemptId: grant.a }) : null;
   const item = found ? planFor(found.version).items.get(grant.i) : null;
   if (!found || (!attempt && !grant.m) || !item?.launchUrl) return null;
   const previous = attempt ? { cmi: attempt.cmi as Record<string, unknown>, exit: attempt.exit, totalTimeSeconds: attempt.totalTimeSeconds } : null;
   const cmi = seedCmi(grant.s, item, { id: grant.u, name: learnerName(grant.n) }, previous, grant.m ?? 'normal');
   const { version } = found;
-  const base = contentBaseUrl(config, { versionId: version.id, tenantId: version.tenantId, userId: grant.u }, RUNTIME_TTL_SECONDS);
+  const base = contentBaseUrl(config, { versionId: version.id, tenantId: version.tenantId, userId: grant.u, registrationId: grant.r }, RUNTIME_TTL_SECONDS);
   const contentUrl = /^https?:\/\//i.test(item.launchUrl) ? item.launchUrl : base + encodeLaunchPath(item.launchUrl);
   return { title: item.title, standard: grant.s, item: item.identifier, cmi, contentUrl };
 }
