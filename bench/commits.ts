@@ -217,7 +217,7 @@ async function main() {
     : await openDatabase({ databaseUrl: null, dataDir: '', inMemory: true });
   const config = loadConfig(
     { NODE_ENV: 'production', LOG_LEVEL: 'silent', SESSION_SECRET: randomBytes(32).toString('hex'), DATA_DIR: dataDir },
-    { cookieSecure: false, rateLimitPerMinute: 1_000_000_000 },
+    { cookieSecure: false, rateLimitPerMinute: 1_000_000_000, runtimeRateLimitPerMinute: 1_000_000_000 },
   );
   let app: Awaited<ReturnType<typeof buildApp>> | null = null;
   let content: Awaited<ReturnType<typeof buildContentApp>> | null = null;

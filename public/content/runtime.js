@@ -11,12 +11,26 @@
 //
 // SCORM 2004: the final commit carries adl.nav.request; the server's sequencer processes it and answers whether
 // it now delivers another activity, which the player then opens.
+//
+// The server may refuse a commit for now (503 when this registration has too many commits in flight or a lock is
+// held elsewhere, 429 when the launch is over its request budget), always with Retry-After. Such a commit is sent
+// again, the same body: its commitSequence makes a repeat harmless. SCORM wants LMSCommit's real answer, so the
+// first retries happen inside the call (the synchronous request already holds the frame), with growing pauses, for
+// a few seconds at most; after that the call answers false and the commit keeps being retried in the background,
+// and by beacon when the page goes, until it is stored or a later commit (which carries the whole CMI) is.
 (function () {
   'use strict';
   var launch = JSON.parse(document.getElementById('launch').textContent);
   var leaving = false;
   var finished = false;
   var sequencing = null;
+  var generalError = launch.standard === 'scorm12' ? 101 : 391;
+  /** Longest a commit call keeps the content waiting while it retries a refusal. */
+  var RETRY_WITHIN_CALL_MS = 4000;
+  var MAX_PAUSE_MS = 30000;
+  /** A refused commit still to be delivered in the background: { url, body, final }. */
+  var pending = null;
+  var pendingTimer = null;
 
   function beacon(url, body) {
     var blob = new Blob([body], { type: 'text/plain;charset=UTF-8' });
@@ -24,27 +38,88 @@
     return { result: true, errorCode: 0 };
   }
 
+  function retryable(status) {
+    return status === 429 || status === 503;
+  }
+
+  /** How long to wait before sending again: what Retry-After says, at least `floor`, at most MAX_PAUSE_MS. */
+  function pauseFor(retryAfter, floor) {
+    var seconds = Number(retryAfter);
+    var ms = isFinite(seconds) && seconds > 0 ? seconds * 1000 : 0;
+    return Math.min(Math.max(ms, floor) + Math.random() * 250, MAX_PAUSE_MS);
+  }
+
+  /** The frame is already held by the synchronous request; holding it a moment longer is the same to the learner. */
+  function pause(ms) {
+    var until = Date.now() + ms;
+    while (Date.now() < until) { /* wait */ }
+  }
+
+  function read(text) {
+    try {
+      var answer = JSON.parse(text);
+      if (answer.sequencing) sequencing = answer.sequencing;
+      return { result: answer.result === true, errorCode: Number(answer.errorCode) || 0 };
+    } catch (e) {
+      return { result: false, errorCode: generalError };
+    }
+  }
+
+  /** Keeps a refused commit and sends it again later, unless a later commit got through first. */
+  function deliverLater(url, body, final, floor) {
+    pending = { url: url, body: body, final: final };
+    clearTimeout(pendingTimer);
+    pendingTimer = setTimeout(function () {
+      var sent = pending;
+      if (!sent) return;
+      fetch(sent.url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: sent.body, keepalive: true })
+        .then(function (response) {
+          if (pending !== sent) return;
+          if (retryable(response.status)) return deliverLater(sent.url, sent.body, sent.final, Math.min(floor * 2, MAX_PAUSE_MS));
+          pending = null;
+          return response.text().then(read);
+        })
+        .catch(function () {
+          if (pending === sent) deliverLater(sent.url, sent.body, sent.final, Math.min(floor * 2, MAX_PAUSE_MS));
+        });
+    }, floor);
+  }
+
   var httpService = {
     updateSettings: function () {},
     processHttpRequest: function (url, params, immediate, apiLog, processListeners, metadata) {
       var body = JSON.stringify(withNavRequest(params, metadata));
+      var final = Boolean(metadata && metadata.isTerminateCommit);
       if (leaving) return beacon(url, body);
-      var xhr = new XMLHttpRequest();
-      xhr.open('POST', url, false);
-      xhr.setRequestHeader('Content-Type', 'application/json');
-      try {
-        xhr.send(body);
-      } catch (e) {
-        // The browser refused a synchronous request (page dismissal): the beacon still delivers the data.
-        return beacon(url, body);
+      var waited = 0;
+      var floor = 250;
+      for (;;) {
+        var xhr = new XMLHttpRequest();
+        xhr.open('POST', url, false);
+        xhr.setRequestHeader('Content-Type', 'application/json');
+        try {
+          xhr.send(body);
+        } catch (e) {
+          // The browser refused a synchronous request (page dismissal): the beacon still delivers the data.
+          return beacon(url, body);
+        }
+        if (!retryable(xhr.status)) break;
+        var wait = pauseFor(xhr.getResponseHeader('Retry-After'), floor);
+        if (waited + wait > RETRY_WITHIN_CALL_MS) {
+          deliverLater(url, body, final, wait);
+          return { result: false, errorCode: generalError };
+        }
+        pause(wait);
+        waited += wait;
+        floor = Math.min(floor * 2, MAX_PAUSE_MS);
       }
-      try {
-        var answer = JSON.parse(xhr.responseText);
-        if (answer.sequencing) sequencing = answer.sequencing;
-        return { result: answer.result === true, errorCode: Number(answer.errorCode) || 0 };
-      } catch (e) {
-        return { result: false, errorCode: launch.standard === 'scorm12' ? 101 : 391 };
+      var answer = read(xhr.responseText);
+      // This commit carried the whole CMI: an older one still waiting has nothing more to say.
+      if (answer.result && pending && !pending.final) {
+        pending = null;
+        clearTimeout(pendingTimer);
       }
+      return answer;
     },
   };
 
@@ -96,6 +171,9 @@
   var frame = document.getElementById('content');
   window.addEventListener('pagehide', function () {
     leaving = true;
+    // A refused commit not yet delivered goes now, before the final one (which, if later, supersedes it).
+    if (pending) beacon(pending.url, pending.body);
+    pending = null;
     terminateForContent();
   });
   window.addEventListener('message', function (event) {
