@@ -3,7 +3,7 @@
 // its id (the tenant comes from the row, as an LRS key's does), and the sweep of sessions left open.
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { cmi5NodeStates, cmi5Sessions, courseVersions, registrations, users, type Cmi5Session } from '../../db/schema/index.js';
+import { cmi5NodeStates, cmi5Sessions, courses, courseVersions, registrations, users, type Cmi5Session } from '../../db/schema/index.js';
 
 type Scope = { tenantId: string; registrationId: string };
 
@@ -99,9 +99,11 @@ export async function lockRegistration(db: Db, { tenantId, registrationId }: Sco
 /** The session with what the LRS needs to apply its rules: the learner and the registration's version. */
 export async function findSessionForAuth(db: Db, sessionId: string) {
   const [row] = await db
-    .select({ session: cmi5Sessions, versionId: registrations.courseVersionId })
+    .select({ session: cmi5Sessions, versionId: registrations.courseVersionId, courseStatus: courses.status, learnerActive: users.isActive })
     .from(cmi5Sessions)
     .innerJoin(registrations, eq(registrations.id, cmi5Sessions.registrationId))
+    .innerJoin(courses, eq(courses.id, registrations.courseId))
+    .innerJoin(users, eq(users.id, cmi5Sessions.userId))
     .where(eq(cmi5Sessions.id, sessionId));
   return row ?? null;
 }

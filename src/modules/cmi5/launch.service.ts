@@ -10,7 +10,7 @@ import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '.
 import { hashSecret, isUuid } from '../../lib/ids.js';
 import type { Principal } from '../accounts/accounts.queries.js';
 import { encodeLaunchPath } from '../courses/courses.service.js';
-import { getRegistration } from '../player/player.service.js';
+import { getRegistration, launchIsOpen, LaunchClosedError } from '../player/player.service.js';
 import { touchRegistration } from '../player/player.queries.js';
 import { agentKey } from '../xapi/agents.js';
 import { saveDocument } from '../xapi/documents.queries.js';
@@ -59,8 +59,9 @@ export async function launchAu(
   registrationId: string,
   { auIndex, mode = 'Normal' }: { auIndex: number; mode?: LaunchMode },
 ): Promise<LaunchResult> {
-  const { registration, version, plan } = await cmi5Registration(db, actor, registrationId);
+  const { registration, version, plan, courseStatus } = await cmi5Registration(db, actor, registrationId);
   if (registration.userId !== actor.userId) throw new ForbiddenError('Only the learner can launch their registration.');
+  if (!launchIsOpen({ learnerActive: true, courseStatus })) throw new LaunchClosedError();
   const au = plan.aus[auIndex];
   if (!au) throw new NotFoundError('This course has no such AU.');
   if (!LAUNCH_MODES.includes(mode)) throw new BadRequestError('launchMode is Normal, Browse or Review.');
@@ -69,7 +70,7 @@ export async function launchAu(
   const fetchKey = randomBytes(24).toString('base64url');
   const learner = learnerActor(config.appOrigin, actor);
   const auUrl = au.au.urlIsRelative
-    ? contentBaseUrl(config, { versionId: version.id, tenantId: version.tenantId, userId: actor.userId }) + encodeLaunchPath(au.au.url)
+    ? contentBaseUrl(config, { versionId: version.id, tenantId: version.tenantId, userId: actor.userId, registrationId: registration.id }) + encodeLaunchPath(au.au.url)
     : au.au.url;
   const inFrame = au.au.launchMethod === 'AnyWindow' && au.au.urlIsRelative;
   const launchUrl = withParams(auUrl, {

@@ -5,6 +5,7 @@ import type { Db } from '../../db/client.js';
 import type { Cmi5Session } from '../../db/schema/index.js';
 import { hashSecret, isUuid, safeEqual } from '../../lib/ids.js';
 import { parseDuration2004 } from '../player/cmi.js';
+import { launchIsOpen } from '../player/player.service.js';
 import { touchRegistration } from '../player/player.queries.js';
 import { agentKey } from '../xapi/agents.js';
 import type { DocumentAccess, LrsClient, SessionRules } from '../xapi/credentials.service.js';
@@ -26,6 +27,8 @@ export async function authenticateSession(db: Db, user: string, secret: string):
   const row = await q.findSessionForAuth(db, sessionId.toLowerCase());
   const session = row?.session;
   if (!session?.authSecretHash || !safeEqual(session.authSecretHash, hashSecret(secret)) || !isOpen(session.state)) return null;
+  // The token stops working with the access that launched it: a deactivated learner, an archived or deleted course.
+  if (!launchIsOpen(row!)) return null;
   const plan = await loadPlan(db, { tenantId: session.tenantId, versionId: row!.versionId });
   if (!plan) return null;
   // cmi5 is built on xAPI 1.0.3, so that is what its AUs are taken to speak.
