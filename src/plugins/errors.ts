@@ -22,8 +22,6 @@ const FASTIFY_CODES: Record<string, Omit<HttpProblem, 'details'>> = {
   FST_FILES_LIMIT: { statusCode: 413, code: 'PAYLOAD_TOO_LARGE', message: 'Upload one file at a time.' },
   FST_PARTS_LIMIT: { statusCode: 413, code: 'PAYLOAD_TOO_LARGE', message: 'The upload form has too many fields.' },
   FST_INVALID_MULTIPART_CONTENT_TYPE: { statusCode: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Send the package as multipart/form-data with a "file" field.' },
-  FST_CSRF_MISSING_SECRET: { statusCode: 403, code: 'CSRF_FAILED', message: 'Your form expired or came from another site. Reload the page and try again.' },
-  FST_CSRF_INVALID_TOKEN: { statusCode: 403, code: 'CSRF_FAILED', message: 'Your form expired or came from another site. Reload the page and try again.' },
 };
 
 export function toProblem(error: FastifyError | Error): HttpProblem {
