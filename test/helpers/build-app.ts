@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../../src/app.js';
+import { buildContentApp } from '../../src/content/content-app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { Database } from '../../src/db/client.js';
 import type { TenantRole } from '../../src/db/schema/index.js';
@@ -48,6 +49,29 @@ export async function buildTestApp(overrides: Partial<Config> = {}, options: Tes
       await app.close();
       await database.close();
       await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface TestContextWithContent extends TestContext {
+  /** The content origin's app (package files and the SCORM runtime), on the same database. */
+  content: FastifyInstance;
+}
+
+/** A test app plus its content origin; close() closes both. */
+export async function buildTestAppWithContent(overrides: Partial<Config> = {}, options: TestAppOptions = {}): Promise<TestContextWithContent> {
+  return withContentApp(await buildTestApp(overrides, options));
+}
+
+/** Adds the content origin to an app a test already built (e.g. one listening on a port); close() closes both. */
+export async function withContentApp<T extends TestContext>(ctx: T): Promise<T & { content: FastifyInstance }> {
+  const content = await buildContentApp(ctx.config, { database: ctx.database });
+  return {
+    ...ctx,
+    content,
+    async close() {
+      await content.close();
+      await ctx.close();
     },
   };
 }

@@ -12,6 +12,22 @@ export async function importPackage(app: FastifyInstance, authorEmail: string, f
   return r.json().data.course.id as string;
 }
 
+/** Rustici's SCORM 1.2 single-SCO Golf course with the basic runtime calls, the player tests' usual course. */
+export const GOLF_12 = ['scorm12-single-sco-basic-runtime-golf', 'singlescobasic.zip'] as const;
+export const GOLF_2004 = ['scorm2004-3rd-single-sco-basic-runtime-golf', 'RuntimeBasicCalls_SCORM20043rdEdition.zip'] as const;
+
+/**
+ * Starts the course as the learner and opens the player page: the registration and the runtime URL (and token) the
+ * page hands to the content origin. The runtime page itself is not loaded.
+ */
+export async function launchPlayer(app: FastifyInstance, config: Config, email: string, courseId: string) {
+  const learner = await browser(app, { email });
+  const started = await learner.post(`/courses/${courseId}/start`, {});
+  const player = await learner.get(started.headers.location as string);
+  const runtimeUrl = new RegExp(`src="${config.contentOrigin}(/run/[^"]+)"`).exec(player.body)![1]!;
+  return { learner, registrationId: (started.headers.location as string).split('/').pop()!, token: runtimeUrl.split('/').pop()!, runtimeUrl };
+}
+
 export interface PlayerLaunch {
   html: string;
   /** The runtime token (null when the player delivered nothing). */

@@ -6,16 +6,12 @@ import { eq } from 'drizzle-orm';
 import t from 'tap';
 import { buildContentApp } from '../../../src/content/content-app.js';
 import { users } from '../../../src/db/schema/index.js';
-import { apiToken, bearer, createTenant } from '../../helpers/build-app.js';
+import { apiToken, bearer, createTenant, withContentApp } from '../../helpers/build-app.js';
 import { importCmi5, launch, startCmi5App } from './helpers.js';
 
-const ctx = await startCmi5App();
-const content = await buildContentApp(ctx.config, { database: ctx.database });
-t.teardown(async () => {
-  await content.close();
-  await ctx.close();
-});
-const { app } = ctx;
+const ctx = await withContentApp(await startCmi5App());
+t.teardown(() => ctx.close());
+const { app, content } = ctx;
 
 /** A launched AU with its auth token, and a way to send one statement as it. */
 async function launchedAu(tenant: Awaited<ReturnType<typeof createTenant>>, courseId: string) {

@@ -5,18 +5,14 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { and, eq, sql } from 'drizzle-orm';
 import t from 'tap';
-import { buildContentApp } from '../../../src/content/content-app.js';
 import { auditEvents, cmi5Sessions, courses, registrations, scoAttempts, scoInteractions, xapiDocuments, xapiStatements } from '../../../src/db/schema/index.js';
-import { apiToken, bearer, browser, buildTestApp, createTenant, csrfFrom, type TestTenant } from '../../helpers/build-app.js';
+import { apiToken, bearer, browser, buildTestAppWithContent, createTenant, csrfFrom, type TestTenant } from '../../helpers/build-app.js';
 import { cmi5Fixture, fixtureZip, multipartFile } from '../../helpers/fixtures.js';
+import { GOLF_12, launchPlayer } from '../../helpers/player.js';
 
-const ctx = await buildTestApp();
-const content = await buildContentApp(ctx.config, { database: ctx.database });
-t.teardown(async () => {
-  await content.close();
-  await ctx.close();
-});
-const { app, config } = ctx;
+const ctx = await buildTestAppWithContent();
+t.teardown(() => ctx.close());
+const { app, config, content } = ctx;
 
 /** A signed-in browser whose CSRF token is the one its session's pages carry (tokens are bound to the session). */
 async function signedIn(email: string) {
@@ -30,14 +26,10 @@ const api = async (email: string, method: 'GET' | 'POST' | 'DELETE', url: string
 
 /** A SCORM 1.2 course the author uploaded, which the learner took and passed (with an answered question). */
 async function courseWithResults(tenant: TestTenant) {
-  const body = multipartFile(fixtureZip('scorm12-single-sco-basic-runtime-golf', 'singlescobasic.zip'));
+  const body = multipartFile(fixtureZip(...GOLF_12));
   const imported = await app.inject({ method: 'POST', url: '/api/courses', headers: { ...bearer(await apiToken(app, tenant.author.email)), ...body.headers }, payload: body.payload });
   const { course, version } = imported.json().data as { course: { id: string; title: string }; version: { id: string } };
-  const learner = await signedIn(tenant.learner.email);
-  const started = await learner.post(`/courses/${course.id}/start`, {});
-  const registrationId = (started.headers.location as string).split('/').pop()!;
-  const player = await learner.get(started.headers.location as string);
-  const runtime = /\/run\/([^"]+)"/.exec(player.body)![1]!;
+  const { learner, registrationId, token: runtime } = await launchPlayer(app, config, tenant.learner.email, course.id);
   const cmi = {
     core: { lesson_status: 'passed', lesson_location: '11', score: { raw: '90', min: '0', max: '100' } },
     interactions: { '0': { id: 'q1', type: 'choice', student_response: 'b', result: 'correct' } },

@@ -8,34 +8,17 @@ import { sql } from 'drizzle-orm';
 import { buildContentApp } from '../../../src/content/content-app.js';
 import { openDatabase } from '../../../src/db/client.js';
 import { CommitBusyError, KeyedQueue } from '../../../src/modules/player/commit-queue.js';
-import { apiToken, bearer, browser, buildTestApp, createTenant, csrfFrom } from '../../helpers/build-app.js';
+import { apiToken, bearer, buildTestAppWithContent, createTenant } from '../../helpers/build-app.js';
 import { usingPostgres } from '../../helpers/database.js';
-import { fixtureZip, multipartFile } from '../../helpers/fixtures.js';
+import { GOLF_12, importPackage, launchPlayer } from '../../helpers/player.js';
 
-const ctx = await buildTestApp();
-const content = await buildContentApp(ctx.config, { database: ctx.database });
-t.teardown(async () => {
-  await content.close();
-  await ctx.close();
-});
-const { app, config } = ctx;
+const ctx = await buildTestAppWithContent();
+t.teardown(() => ctx.close());
+const { app, config, content } = ctx;
 
-async function importGolf12(email: string) {
-  const token = await apiToken(app, email);
-  const body = multipartFile(fixtureZip('scorm12-single-sco-basic-runtime-golf', 'singlescobasic.zip'));
-  const r = await app.inject({ method: 'POST', url: '/api/courses', headers: { ...bearer(token), ...body.headers }, payload: body.payload });
-  return r.json().data.course.id as string;
-}
-
+const importGolf12 = (email: string) => importPackage(app, email, ...GOLF_12);
 /** Opens the player as the learner: the registration and the runtime token its page hands to the content origin. */
-async function launch(email: string, courseId: string) {
-  const learner = await browser(app, { email });
-  const csrf = csrfFrom((await learner.get('/')).body);
-  const started = await learner.post(`/courses/${courseId}/start`, {}, { csrf });
-  const player = await learner.get(started.headers.location as string);
-  const runtimeUrl = new RegExp(`src="${config.contentOrigin}(/run/[^"]+)"`).exec(player.body)![1]!;
-  return { registrationId: (started.headers.location as string).split('/').pop()!, token: runtimeUrl.split('/').pop()!, runtimeUrl };
-}
+const launch = (email: string, courseId: string) => launchPlayer(app, config, email, courseId);
 
 const body = (sequence: number) => JSON.stringify({ runtimeData: { cmi: { core: { lesson_status: 'incomplete', lesson_location: String(sequence) } } }, commitSequence: sequence });
 

@@ -2,43 +2,22 @@
 // working only while the learner is active and the course is open. Commits are refused with the SCORM error the
 // runtime shows, the runtime page says the course is no longer available, and the package files stop.
 import t from 'tap';
-import { buildContentApp } from '../../../src/content/content-app.js';
-import { apiToken, bearer, browser, buildTestApp, createTenant, csrfFrom, type TestTenant } from '../../helpers/build-app.js';
-import { fixtureZip, multipartFile } from '../../helpers/fixtures.js';
+import { apiToken, bearer, browser, buildTestAppWithContent, createTenant, type TestTenant } from '../../helpers/build-app.js';
+import { GOLF_12, GOLF_2004, importPackage, launchPlayer } from '../../helpers/player.js';
 
-const ctx = await buildTestApp();
-const content = await buildContentApp(ctx.config, { database: ctx.database });
-t.teardown(async () => {
-  await content.close();
-  await ctx.close();
-});
-const { app, config } = ctx;
+const ctx = await buildTestAppWithContent();
+t.teardown(() => ctx.close());
+const { app, config, content } = ctx;
 
-async function importPackage(email: string, fixture: string, file: string) {
-  const token = await apiToken(app, email);
-  const body = multipartFile(fixtureZip(fixture, file));
-  const r = await app.inject({ method: 'POST', url: '/api/courses', headers: { ...bearer(token), ...body.headers }, payload: body.payload });
-  return r.json().data.course.id as string;
-}
-const importGolf12 = (email: string) => importPackage(email, 'scorm12-single-sco-basic-runtime-golf', 'singlescobasic.zip');
-const importGolf2004 = (email: string) => importPackage(email, 'scorm2004-3rd-single-sco-basic-runtime-golf', 'RuntimeBasicCalls_SCORM20043rdEdition.zip');
+const importGolf12 = (email: string) => importPackage(app, email, ...GOLF_12);
+const importGolf2004 = (email: string) => importPackage(app, email, ...GOLF_2004);
 
 /** Opens the player as the learner, then the runtime page as the browser would: its token and the content URL it seeds. */
 async function launch(email: string, courseId: string) {
-  const learner = await browser(app, { email });
-  // The form's token as the signed-in page hands it out (CSRF tokens are bound to the session).
-  const csrf = csrfFrom((await learner.get('/')).body);
-  const started = await learner.post(`/courses/${courseId}/start`, {}, { csrf });
-  const player = await learner.get(started.headers.location as string);
-  const runtimeUrl = new RegExp(`src="${config.contentOrigin}(/run/[^"]+)"`).exec(player.body)![1]!;
+  const { registrationId, token, runtimeUrl } = await launchPlayer(app, config, email, courseId);
   const page = await content.inject({ method: 'GET', url: runtimeUrl });
   const seeded = JSON.parse(/<script type="application\/json" id="launch">(.*?)<\/script>/s.exec(page.body)![1]!);
-  return {
-    registrationId: (started.headers.location as string).split('/').pop()!,
-    token: runtimeUrl.split('/').pop()!,
-    runtimeUrl,
-    contentPath: (seeded.contentUrl as string).slice(config.contentOrigin.length),
-  };
+  return { registrationId, token, runtimeUrl, contentPath: (seeded.contentUrl as string).slice(config.contentOrigin.length) };
 }
 
 const commit = (token: string, body: unknown, final = false) =>
