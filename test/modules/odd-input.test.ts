@@ -4,8 +4,7 @@
 import { sql } from 'drizzle-orm';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import t, { type Test } from 'tap';
-import { buildContentApp } from '../../src/content/content-app.js';
-import { apiToken, bearer, browser, buildTestApp, createOperator, createTenant, type Browser } from '../helpers/build-app.js';
+import { apiToken, bearer, browser, buildTestAppWithContent, createOperator, createTenant, type Browser } from '../helpers/build-app.js';
 import { importPackage, learnerSession } from '../helpers/player.js';
 import { importCmi5 } from './cmi5/helpers.js';
 import { lrsClient, statement } from './xapi/helpers.js';
@@ -16,7 +15,7 @@ const HUGE = '99999999999999999999999';
 const YEAR_ZERO = '0000-01-01T00:00:00Z';
 const CANNOT_STORE = /cannot store/i;
 
-const ctx = await buildTestApp({}, {
+const ctx = await buildTestAppWithContent({}, {
   // A route that hands its query straight to the database, standing for any path a future check forgets: the
   // error handler's last line of defence must still answer 400 without internals.
   extend: (app) => {
@@ -28,15 +27,12 @@ const ctx = await buildTestApp({}, {
     });
   },
 });
-const content = await buildContentApp(ctx.config, { database: ctx.database });
+const { content } = ctx;
 content.get<{ Querystring: { value: string } }>('/test/odd-sql', async (request) => {
   await ctx.database.db.execute(sql`select ${request.query.value}::timestamptz`);
   return { ok: true };
 });
-t.teardown(async () => {
-  await content.close();
-  await ctx.close();
-});
+t.teardown(() => ctx.close());
 const { app, config } = ctx;
 
 /** No 5xx, and nothing of the database in the answer. */

@@ -1,17 +1,12 @@
 import t from 'tap';
-import { buildContentApp } from '../../../src/content/content-app.js';
 import { contentBaseUrl } from '../../../src/content/content-urls.js';
 import { encodeLaunchPath } from '../../../src/modules/courses/courses.service.js';
-import { apiToken, bearer, browser, buildTestApp, createTenant } from '../../helpers/build-app.js';
+import { apiToken, bearer, browser, buildTestAppWithContent, createTenant } from '../../helpers/build-app.js';
 import { fixtureZip, multipartFile } from '../../helpers/fixtures.js';
 
-const ctx = await buildTestApp();
-const content = await buildContentApp(ctx.config, { database: ctx.database });
-t.teardown(async () => {
-  await content.close();
-  await ctx.close();
-});
-const { app, config } = ctx;
+const ctx = await buildTestAppWithContent();
+t.teardown(() => ctx.close());
+const { app, config, content } = ctx;
 
 async function importGolf(tenantEmail: string) {
   const token = await apiToken(app, tenantEmail);

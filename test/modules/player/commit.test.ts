@@ -1,31 +1,14 @@
 import t from 'tap';
-import { buildContentApp } from '../../../src/content/content-app.js';
-import { apiToken, bearer, browser, buildTestApp, createTenant } from '../../helpers/build-app.js';
-import { fixtureZip, multipartFile } from '../../helpers/fixtures.js';
+import { apiToken, bearer, buildTestAppWithContent, createTenant } from '../../helpers/build-app.js';
+import { GOLF_12, GOLF_2004, importPackage, launchPlayer } from '../../helpers/player.js';
 
-const ctx = await buildTestApp();
-const content = await buildContentApp(ctx.config, { database: ctx.database });
-t.teardown(async () => {
-  await content.close();
-  await ctx.close();
-});
-const { app, config } = ctx;
+const ctx = await buildTestAppWithContent();
+t.teardown(() => ctx.close());
+const { app, config, content } = ctx;
 
-async function importGolf12(email: string) {
-  const token = await apiToken(app, email);
-  const body = multipartFile(fixtureZip('scorm12-single-sco-basic-runtime-golf', 'singlescobasic.zip'));
-  const r = await app.inject({ method: 'POST', url: '/api/courses', headers: { ...bearer(token), ...body.headers }, payload: body.payload });
-  return r.json().data.course.id as string;
-}
-
+const importGolf12 = (email: string) => importPackage(app, email, ...GOLF_12);
 /** Opens the player as the learner and returns the runtime token the page hands to the content origin. */
-async function launch(email: string, courseId: string) {
-  const learner = await browser(app, { email });
-  const started = await learner.post(`/courses/${courseId}/start`, {});
-  const player = await learner.get(started.headers.location as string);
-  const runtimeUrl = new RegExp(`src="${config.contentOrigin}(/run/[^"]+)"`).exec(player.body)![1]!;
-  return { registrationId: (started.headers.location as string).split('/').pop()!, token: runtimeUrl.split('/').pop()!, runtimeUrl };
-}
+const launch = (email: string, courseId: string) => launchPlayer(app, config, email, courseId);
 
 const commit = (token: string, body: unknown, final = false) =>
   content.inject({ method: 'POST', url: `/r/${token}/commit${final ? '?final=true' : ''}`, payload: body as object });
@@ -137,34 +120,23 @@ t.test('the server checks the data model as the run-time API does, and keeps the
 });
 
 t.test('SCORM 1.2 suspend data: lenient 64,000 by default, strict 4,096 when configured', async (t) => {
-  const strict = await buildTestApp({ scorm12SuspendDataLimit: 4096 });
-  const strictContent = await buildContentApp(strict.config, { database: strict.database });
-  t.teardown(async () => {
-    await strictContent.close();
-    await strict.close();
-  });
+  const strict = await buildTestAppWithContent({ scorm12SuspendDataLimit: 4096 });
+  t.teardown(() => strict.close());
   const lenientTenant = await createTenant(app);
   const lenient = await launch(lenientTenant.learner.email, await importGolf12(lenientTenant.author.email));
   const long = { runtimeData: { cmi: { suspend_data: 'x'.repeat(10_000), core: { lesson_status: 'incomplete' } } }, commitSequence: 1 };
   t.same((await commit(lenient.token, long)).json(), { result: true, errorCode: 0 }, '10,000 characters pass by default');
 
   const tenant = await createTenant(strict.app);
-  const authorToken = await apiToken(strict.app, tenant.author.email);
-  const body = multipartFile(fixtureZip('scorm12-single-sco-basic-runtime-golf', 'singlescobasic.zip'));
-  const courseId = (await strict.app.inject({ method: 'POST', url: '/api/courses', headers: { ...bearer(authorToken), ...body.headers }, payload: body.payload })).json().data.course.id;
-  const learner = await browser(strict.app, { email: tenant.learner.email });
-  const started = await learner.post(`/courses/${courseId}/start`, {});
-  const page = await learner.get(started.headers.location as string);
-  const token = /\/run\/([^"]+)"/.exec(page.body)![1]!;
-  const refused = await strictContent.inject({ method: 'POST', url: `/r/${token}/commit`, payload: long });
+  const courseId = await importPackage(strict.app, tenant.author.email, ...GOLF_12);
+  const { token } = await launchPlayer(strict.app, strict.config, tenant.learner.email, courseId);
+  const refused = await strict.content.inject({ method: 'POST', url: `/r/${token}/commit`, payload: long });
   t.same(refused.json(), { result: false, errorCode: 405 }, 'over 4,096 in strict mode: 405');
 });
 
 t.test('SCORM 2004 commits are checked against the 2004 data model', async (t) => {
   const tenant = await createTenant(app);
-  const token = await apiToken(app, tenant.author.email);
-  const body = multipartFile(fixtureZip('scorm2004-3rd-single-sco-basic-runtime-golf', 'RuntimeBasicCalls_SCORM20043rdEdition.zip'));
-  const courseId = (await app.inject({ method: 'POST', url: '/api/courses', headers: { ...bearer(token), ...body.headers }, payload: body.payload })).json().data.course.id;
+  const courseId = await importPackage(app, tenant.author.email, ...GOLF_2004);
   const { registrationId, token: runtime } = await launch(tenant.learner.email, courseId);
   const cmi = (values: Record<string, unknown>, seq: number) => ({ runtimeData: { cmi: values }, commitSequence: seq });
   t.same((await commit(runtime, cmi({ score: { scaled: '2' } }, 1))).json(), { result: false, errorCode: 407 }, 'scaled score out of range: 407');

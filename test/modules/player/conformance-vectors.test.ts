@@ -6,8 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { Scorm12API, Scorm2004API } from 'scorm-again';
-import { buildContentApp } from '../../../src/content/content-app.js';
-import { apiToken, bearer, browser, buildTestApp, createTenant } from '../../helpers/build-app.js';
+import { apiToken, bearer, browser, buildTestAppWithContent, createTenant } from '../../helpers/build-app.js';
 import { fixtureZip, multipartFile, SCORM_FIXTURES } from '../../helpers/fixtures.js';
 
 interface Step {
@@ -74,12 +73,9 @@ function returnMatches(actual: string, expected: Step['expectedReturn']): boolea
   return actual === expected;
 }
 
-const ctx = await buildTestApp();
-const content = await buildContentApp(ctx.config, { database: ctx.database });
-t.teardown(async () => {
-  await content.close();
-  await ctx.close();
-});
+const ctx = await buildTestAppWithContent();
+t.teardown(() => ctx.close());
+const { content } = ctx;
 
 const tenant = await createTenant(ctx.app);
 const author = await apiToken(ctx.app, tenant.author.email);

@@ -1,16 +1,11 @@
 // Review and browse: the content runs with lesson mode / cmi.mode set, no-credit, and nothing it reports is kept.
 import t from 'tap';
-import { buildContentApp } from '../../../src/content/content-app.js';
-import { buildTestApp, createTenant } from '../../helpers/build-app.js';
+import { buildTestAppWithContent, createTenant } from '../../helpers/build-app.js';
 import { importPackage, learnerSession } from '../../helpers/player.js';
 
-const ctx = await buildTestApp();
-const content = await buildContentApp(ctx.config, { database: ctx.database });
-t.teardown(async () => {
-  await content.close();
-  await ctx.close();
-});
-const { app, config } = ctx;
+const ctx = await buildTestAppWithContent();
+t.teardown(() => ctx.close());
+const { app, config, content } = ctx;
 
 async function learnerOf(email: string, courseId: string) {
   const session = await learnerSession(app, content, config, email, courseId);

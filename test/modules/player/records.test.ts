@@ -2,21 +2,14 @@
 // on the registration report and summed up per question for the course.
 import { eq } from 'drizzle-orm';
 import t from 'tap';
-import { buildContentApp } from '../../../src/content/content-app.js';
 import { scoInteractions, scoObjectives } from '../../../src/db/schema/index.js';
-import { apiToken, bearer, browser, buildTestApp, createTenant } from '../../helpers/build-app.js';
-import { importPackage, learnerSession } from '../../helpers/player.js';
+import { apiToken, bearer, browser, buildTestAppWithContent, createTenant } from '../../helpers/build-app.js';
+import { GOLF_12, GOLF_2004, importPackage, learnerSession } from '../../helpers/player.js';
 
-const ctx = await buildTestApp();
-const content = await buildContentApp(ctx.config, { database: ctx.database });
-t.teardown(async () => {
-  await content.close();
-  await ctx.close();
-});
-const { app, config } = ctx;
+const ctx = await buildTestAppWithContent();
+t.teardown(() => ctx.close());
+const { app, config, content } = ctx;
 
-const GOLF_2004 = ['scorm2004-3rd-single-sco-basic-runtime-golf', 'RuntimeBasicCalls_SCORM20043rdEdition.zip'] as const;
-const GOLF_12 = ['scorm12-single-sco-basic-runtime-golf', 'singlescobasic.zip'] as const;
 
 const answers2004 = (q2: 'correct' | 'incorrect') => ({
   completion_status: 'incomplete',

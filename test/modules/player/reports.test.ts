@@ -1,15 +1,10 @@
 import t from 'tap';
-import { buildContentApp } from '../../../src/content/content-app.js';
-import { apiToken, bearer, browser, buildTestApp, createTenant } from '../../helpers/build-app.js';
+import { apiToken, bearer, browser, buildTestAppWithContent, createTenant } from '../../helpers/build-app.js';
 import { fixtureZip, multipartFile } from '../../helpers/fixtures.js';
 
-const ctx = await buildTestApp();
-const content = await buildContentApp(ctx.config, { database: ctx.database });
-t.teardown(async () => {
-  await content.close();
-  await ctx.close();
-});
-const { app } = ctx;
+const ctx = await buildTestAppWithContent();
+t.teardown(() => ctx.close());
+const { app, content } = ctx;
 
 async function setUp() {
   const tenant = await createTenant(app);

@@ -4,17 +4,12 @@
 import { eq } from 'drizzle-orm';
 import t from 'tap';
 import { registrations } from '../../../src/db/schema/index.js';
-import { buildContentApp } from '../../../src/content/content-app.js';
-import { browser, buildTestApp, createTenant } from '../../helpers/build-app.js';
+import { browser, buildTestAppWithContent, createTenant } from '../../helpers/build-app.js';
 import { importPackage, learnerSession } from '../../helpers/player.js';
 
-const ctx = await buildTestApp();
-const content = await buildContentApp(ctx.config, { database: ctx.database });
-t.teardown(async () => {
-  await content.close();
-  await ctx.close();
-});
-const { app, config } = ctx;
+const ctx = await buildTestAppWithContent();
+t.teardown(() => ctx.close());
+const { app, config, content } = ctx;
 
 const PACKAGES = {
   forced: ['scorm2004-3rd-seq-forced-sequential-golf', 'SequencingForcedSequential_SCORM20043rdEdition.zip'],

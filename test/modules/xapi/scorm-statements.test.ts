@@ -1,17 +1,12 @@
 // SCORM run-time activity recorded as xAPI statements in the tenant's LRS (and not when the tenant turns it off).
 import t from 'tap';
-import { buildContentApp } from '../../../src/content/content-app.js';
-import { browser, buildTestApp } from '../../helpers/build-app.js';
+import { browser, buildTestAppWithContent } from '../../helpers/build-app.js';
 import { importPackage, learnerSession } from '../../helpers/player.js';
 import { lrsClient } from './helpers.js';
 
-const ctx = await buildTestApp();
-const content = await buildContentApp(ctx.config, { database: ctx.database });
-t.teardown(async () => {
-  await content.close();
-  await ctx.close();
-});
-const { app, config } = ctx;
+const ctx = await buildTestAppWithContent();
+t.teardown(() => ctx.close());
+const { app, config, content } = ctx;
 
 const verbs = (statements: { verb: { id: string } }[]) => statements.map((s) => s.verb.id.split('/').pop());
 
