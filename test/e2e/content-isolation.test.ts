@@ -6,8 +6,7 @@ import { users } from '../../src/db/schema/index.js';
 import { apiToken, bearer, buildTestApp, createTenant } from '../helpers/build-app.js';
 import { screenshot } from '../helpers/chromium.js';
 import { signIn, startLiveServers } from '../helpers/live-servers.js';
-import { multipartFile } from '../helpers/fixtures.js';
-import { buildZip } from '../helpers/zip-writer.js';
+import { multipartFile, singleScoPackage } from '../helpers/fixtures.js';
 
 const live = await startLiveServers();
 const { ctx, chromium, appOrigin, contentOrigin } = live;
@@ -29,17 +28,10 @@ Promise.all([
 });
 </script></body></html>`;
 
-const manifest = `<?xml version="1.0"?>
-<manifest identifier="evil" xmlns="http://www.imsproject.org/xsd/imscp_rootv1p1p2" xmlns:adlcp="http://www.adlnet.org/xsd/adlcp_rootv1p2">
-  <metadata><schema>ADL SCORM</schema><schemaversion>1.2</schemaversion></metadata>
-  <organizations default="o"><organization identifier="o"><title>Hostile</title><item identifier="i" identifierref="r"><title>Lesson 1</title></item></organization></organizations>
-  <resources><resource identifier="r" type="webcontent" adlcp:scormtype="sco" href="index.html"><file href="index.html"/></resource></resources>
-</manifest>`;
-
 t.test('a hostile package in the preview cannot read the session or act through the app', async (t) => {
   const tenant = await createTenant(ctx.app);
   const token = await apiToken(ctx.app, tenant.admin.email);
-  const body = multipartFile(buildZip([{ name: 'imsmanifest.xml', data: manifest }, { name: 'index.html', data: hostilePage }]));
+  const body = multipartFile(singleScoPackage(hostilePage));
   const imported = await ctx.app.inject({ method: 'POST', url: '/api/courses', headers: { ...bearer(token), ...body.headers }, payload: body.payload });
   t.equal(imported.statusCode, 201);
   const courseId = imported.json().data.course.id;

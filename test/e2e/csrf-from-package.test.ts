@@ -10,9 +10,8 @@ import t, { type Test } from 'tap';
 import { auditEvents, users } from '../../src/db/schema/index.js';
 import { apiToken, bearer, createTenant, type TestContext } from '../helpers/build-app.js';
 import { launchChromium, screenshot } from '../helpers/chromium.js';
-import { multipartFile } from '../helpers/fixtures.js';
+import { multipartFile, singleScoPackage } from '../helpers/fixtures.js';
 import { signIn, startLiveServers } from '../helpers/live-servers.js';
-import { buildZip } from '../helpers/zip-writer.js';
 
 const chromium = await launchChromium();
 t.teardown(() => chromium.close());
@@ -61,13 +60,7 @@ function fetchPost(action, fields, extra) {
   document.body.dataset.result = JSON.stringify(out);
 })();
 </script></body></html>`;
-  const manifest = `<?xml version="1.0"?>
-<manifest identifier="evil" xmlns="http://www.imsproject.org/xsd/imscp_rootv1p1p2" xmlns:adlcp="http://www.adlnet.org/xsd/adlcp_rootv1p2">
-  <metadata><schema>ADL SCORM</schema><schemaversion>1.2</schemaversion></metadata>
-  <organizations default="o"><organization identifier="o"><title>Hostile</title><item identifier="i" identifierref="r"><title>Lesson 1</title></item></organization></organizations>
-  <resources><resource identifier="r" type="webcontent" adlcp:scormtype="sco" href="index.html"><file href="index.html"/></resource></resources>
-</manifest>`;
-  return buildZip([{ name: 'imsmanifest.xml', data: manifest }, { name: 'index.html', data: page }]);
+  return singleScoPackage(page);
 }
 
 /** Imports the hostile package into the victim tenant, plays it in the owner's preview, and says what changed. */
