@@ -7,8 +7,8 @@
 import fastifyRateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
 import type { Config } from '../config.js';
+import { connectRedis } from '../lib/redis.js';
 import { readRuntimeGrant, type RuntimeGrant } from '../modules/player/player.service.js';
 
 /**
@@ -22,15 +22,7 @@ type Refuse = (reply: FastifyReply, grant: RuntimeGrant, retryAfterSeconds: numb
 
 /** Registers the limiter on the content app; returns an onRequest hook per endpoint, each with its own budget. */
 export async function runtimeLimits(app: FastifyInstance, config: Config) {
-  let redis: Redis | undefined;
-  if (config.redisUrl) {
-    redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, connectTimeout: 5000, lazyConnect: true });
-    redis.on('error', (err) => app.log.error({ err }, 'redis error'));
-    await redis.connect();
-    app.addHook('onClose', async () => {
-      await redis!.quit();
-    });
-  }
+  const redis = await connectRedis(app, config.redisUrl);
   // Not global: package files are many per page and cost no database work; only the runtime endpoints count.
   // If Redis is briefly unreachable, requests go unlimited rather than failing.
   await app.register(fastifyRateLimit, { global: false, redis, nameSpace: 'sun-scorm:rl:runtime:', skipOnError: true });

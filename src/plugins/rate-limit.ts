@@ -2,9 +2,9 @@
 // REDIS_URL is set, so several app processes enforce one limit; otherwise in this process's memory.
 import fastifyRateLimit from '@fastify/rate-limit';
 import fp from 'fastify-plugin';
-import { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import { MemoryAttemptCounter, RedisAttemptCounter, type AttemptCounter } from '../lib/attempt-counter.js';
+import { connectRedis } from '../lib/redis.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -14,15 +14,7 @@ declare module 'fastify' {
 
 export default fp<{ config: Config }>(
   async (app, { config }) => {
-    let redis: Redis | undefined;
-    if (config.redisUrl) {
-      redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, connectTimeout: 5000, lazyConnect: true });
-      redis.on('error', (err) => app.log.error({ err }, 'redis error'));
-      await redis.connect();
-      app.addHook('onClose', async () => {
-        await redis!.quit();
-      });
-    }
+    const redis = await connectRedis(app, config.redisUrl);
 
     await app.register(fastifyRateLimit, {
       global: true,
