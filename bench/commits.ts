@@ -24,33 +24,22 @@
 // Env: BENCH_COMMIT_SECONDS (default 10), BENCH_COMMIT_LEARNERS (default 500), BENCH_COMMIT_WARMUP_SECONDS
 // (default 2; longer if not every learner has had an answer by then), DATABASE_URL (Postgres instead of PGlite).
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { eq, inArray, sql } from 'drizzle-orm';
-import { buildApp } from '../src/app.js';
-import { loadConfig, type Config } from '../src/config.js';
-import { buildContentApp } from '../src/content/content-app.js';
-import { openDatabase, type Db } from '../src/db/client.js';
-import { runMigrations } from '../src/db/migrate.js';
-import { scoAttempts, tenants, type ScoAttempt } from '../src/db/schema/index.js';
-import { DEMO_PASSWORD, seedDemoData } from '../src/db/seed.js';
+import { inArray, sql } from 'drizzle-orm';
+import type { Config } from '../src/config.js';
+import type { Db } from '../src/db/client.js';
+import { scoAttempts, type ScoAttempt } from '../src/db/schema/index.js';
 import { hashPassword } from '../src/lib/passwords.js';
-import { insertUser, type Principal } from '../src/modules/accounts/accounts.queries.js';
-import { launchItem, openRegistration } from '../src/modules/player/player.service.js';
-import { PROJECT_ROOT } from '../src/paths.js';
+import type { Principal } from '../src/modules/accounts/accounts.queries.js';
 import { closedLoops, type ClosedLoopResult } from './closed-loop.js';
 import type { CommitLoadInput } from './commit-load.js';
 import { commitBody, suspendDataFor } from './commit-payload.js';
 import { positiveInt } from './env.js';
+import { demoTenant, importGolf12, launchedLearner, startServers } from './servers.js';
 
 const SECONDS = positiveInt('BENCH_COMMIT_SECONDS', 10);
 const LEARNERS = positiveInt('BENCH_COMMIT_LEARNERS', 500);
 const WARMUP_SECONDS = positiveInt('BENCH_COMMIT_WARMUP_SECONDS', 2);
-const AUTHOR_EMAIL = 'author@acme.test';
-const PACKAGE = join(PROJECT_ROOT, '..', 'shared', 'fixtures', 'scorm', 'scorm12-single-sco-basic-runtime-golf', 'singlescobasic.zip');
 
 interface Learner {
   principal: Principal;
@@ -58,37 +47,9 @@ interface Learner {
   attempt: ScoAttempt;
 }
 
-async function json(response: Response, what: string) {
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${what} answered ${response.status}: ${text.slice(0, 500)}`);
-  return JSON.parse(text);
-}
-
-/** Imports the Golf 1.2 package as the demo author, through the API as a client would. */
-async function importCourse(appUrl: string): Promise<string> {
-  const token = (
-    await json(
-      await fetch(`${appUrl}/api/auth/token`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ email: AUTHOR_EMAIL, password: DEMO_PASSWORD }),
-      }),
-      'POST /api/auth/token',
-    )
-  ).data.token as string;
-  const form = new FormData();
-  form.append('file', new Blob([readFileSync(PACKAGE)], { type: 'application/zip' }), 'singlescobasic.zip');
-  const imported = await json(
-    await fetch(`${appUrl}/api/courses`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form }),
-    'POST /api/courses',
-  );
-  return imported.data.course.id as string;
-}
-
 /** `count` learners with a registration and a launched attempt each, made directly (no sign-in: not what we time). */
 async function createLearners(db: Db, config: Config, courseId: string, count: number): Promise<Learner[]> {
-  const [tenant] = await db.select().from(tenants).where(eq(tenants.slug, 'acme'));
-  if (!tenant) throw new Error('no tenant "acme": the database has tenants, but not the demo ones');
+  const tenant = await demoTenant(db);
   const passwordHash = await hashPassword(randomBytes(12).toString('base64url'));
   const run = randomBytes(4).toString('hex'); // a kept Postgres database may hold the learners of earlier runs
   const launched: { principal: Principal; registrationId: string; runtimeToken: string }[] = new Array(count);
@@ -96,16 +57,7 @@ async function createLearners(db: Db, config: Config, courseId: string, count: n
   let next = 0;
   async function worker() {
     for (let i = next++; i < count; i = next++) {
-      const email = `bench-${run}-${i}@acme.test`;
-      const displayName = `Bench Learner ${i}`;
-      const user = await insertUser(db, { tenantId: tenant!.id, email, displayName, passwordHash, role: 'learner' });
-      const principal: Principal = {
-        userId: user.id, tenantId: tenant!.id, tenantName: tenant!.name, tenantSlug: tenant!.slug, role: 'learner', email, displayName,
-        via: 'token', credentialId: 'bench',
-      };
-      const { registration } = await openRegistration(db, principal, courseId);
-      const runtimeToken = (await launchItem(db, config, principal, registration.id)).runtimeToken!;
-      launched[i] = { principal, registrationId: registration.id, runtimeToken };
+      launched[i] = await launchedLearner(db, config, tenant, courseId, { email: `bench-${run}-${i}@acme.test`, displayName: `Bench Learner ${i}`, passwordHash });
     }
   }
   await Promise.all(Array.from({ length: 8 }, worker));
@@ -211,26 +163,13 @@ function printTable(ours: Row, bare: Row) {
 }
 
 async function main() {
-  const dataDir = await mkdtemp(join(tmpdir(), 'sun-scorm-commit-bench-'));
-  const database = process.env.DATABASE_URL
-    ? await openDatabase({ databaseUrl: process.env.DATABASE_URL, dataDir: '' })
-    : await openDatabase({ databaseUrl: null, dataDir: '', inMemory: true });
-  const config = loadConfig(
-    { NODE_ENV: 'production', LOG_LEVEL: 'silent', SESSION_SECRET: randomBytes(32).toString('hex'), DATA_DIR: dataDir },
-    { cookieSecure: false, rateLimitPerMinute: 1_000_000_000, runtimeRateLimitPerMinute: 1_000_000_000 },
-  );
-  let app: Awaited<ReturnType<typeof buildApp>> | null = null;
-  let content: Awaited<ReturnType<typeof buildContentApp>> | null = null;
+  const { database, config, content, contentUrl, appUrl, close } = await startServers('commit', {
+    rateLimitPerMinute: 1_000_000_000,
+    runtimeRateLimitPerMinute: 1_000_000_000,
+  });
   try {
-    await runMigrations(database);
-    app = await buildApp(config, { database });
-    content = await buildContentApp(config, { database });
-    await seedDemoData(database.db, { production: false }); // a no-op on a database that already has tenants
-    const appUrl = await app.listen({ host: '127.0.0.1', port: 0 });
-    const contentUrl = await content.listen({ host: '127.0.0.1', port: 0 });
-
     process.stdout.write(`setting up: the Golf SCORM 1.2 package and ${LEARNERS} learners with a launched attempt each...\n`);
-    const courseId = await importCourse(appUrl);
+    const courseId = await importGolf12(appUrl);
     const learners = await createLearners(database.db, config, courseId, LEARNERS);
     const warmupMs = WARMUP_SECONDS * 1000;
     const durationMs = SECONDS * 1000;
@@ -262,10 +201,7 @@ async function main() {
     );
     if (ours.problems.length > 0 || bare.problems.length > 0) process.exitCode = 1;
   } finally {
-    await content?.close();
-    await app?.close();
-    await database.close();
-    await rm(dataDir, { recursive: true, force: true });
+    await close();
   }
 }
 

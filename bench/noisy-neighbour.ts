@@ -14,36 +14,16 @@
 // Env: BENCH_NOISY_SECONDS (default 5), BENCH_NOISY_CONNECTIONS (default 300), DATABASE_URL (Postgres, else PGlite).
 import { randomBytes } from 'node:crypto';
 import { Agent, request } from 'node:http';
-import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
-import { eq } from 'drizzle-orm';
-import { buildApp } from '../src/app.js';
-import { loadConfig } from '../src/config.js';
-import { buildContentApp } from '../src/content/content-app.js';
-import { openDatabase } from '../src/db/client.js';
-import { runMigrations } from '../src/db/migrate.js';
-import { tenants } from '../src/db/schema/index.js';
-import { DEMO_PASSWORD, seedDemoData } from '../src/db/seed.js';
+import { DEMO_PASSWORD } from '../src/db/seed.js';
 import { hashPassword } from '../src/lib/passwords.js';
-import { insertUser, type Principal } from '../src/modules/accounts/accounts.queries.js';
-import { launchItem, openRegistration } from '../src/modules/player/player.service.js';
-import { PROJECT_ROOT } from '../src/paths.js';
 import { commitBody, suspendDataFor } from './commit-payload.js';
 import { positiveInt } from './env.js';
+import { demoTenant, importGolf12, launchedLearner, startServers } from './servers.js';
 
 const SECONDS = positiveInt('BENCH_NOISY_SECONDS', 5);
 const CONNECTIONS = positiveInt('BENCH_NOISY_CONNECTIONS', 300);
-const PACKAGE = join(PROJECT_ROOT, '..', 'shared', 'fixtures', 'scorm', 'scorm12-single-sco-basic-runtime-golf', 'singlescobasic.zip');
-
-async function json(response: Response, what: string) {
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${what} answered ${response.status}: ${text.slice(0, 300)}`);
-  return JSON.parse(text);
-}
 
 function cookieFrom(response: Response, name: string): string {
   const found = response.headers.getSetCookie().find((c) => c.startsWith(`${name}=`) || c.startsWith(`__Host-${name}=`));
@@ -65,24 +45,6 @@ async function signIn(appUrl: string): Promise<string> {
   });
   if (login.status !== 303) throw new Error(`POST /login answered ${login.status}, not 303`);
   return [...cookies.filter((c) => !c.includes('session=')), cookieFrom(login, 'sun_session')].join('; ');
-}
-
-/** The demo author imports the Golf 1.2 package; one new learner opens it. Returns that launch's runtime token. */
-async function floodTarget(appUrl: string, database: Awaited<ReturnType<typeof openDatabase>>, config: ReturnType<typeof loadConfig>) {
-  const token = (await json(await fetch(`${appUrl}/api/auth/token`, {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'author@acme.test', password: DEMO_PASSWORD }),
-  }), 'POST /api/auth/token')).data.token as string;
-  const form = new FormData();
-  form.append('file', new Blob([readFileSync(PACKAGE)], { type: 'application/zip' }), 'singlescobasic.zip');
-  const courseId = (await json(await fetch(`${appUrl}/api/courses`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form }), 'POST /api/courses')).data.course.id as string;
-
-  const [tenant] = await database.db.select().from(tenants).where(eq(tenants.slug, 'acme'));
-  if (!tenant) throw new Error('no tenant "acme": the database has tenants, but not the demo ones');
-  const email = `noisy-${randomBytes(4).toString('hex')}@acme.test`;
-  const user = await insertUser(database.db, { tenantId: tenant.id, email, displayName: 'Noisy Learner', passwordHash: await hashPassword(randomBytes(12).toString('hex')), role: 'learner' });
-  const principal: Principal = { userId: user.id, tenantId: tenant.id, tenantName: tenant.name, tenantSlug: tenant.slug, role: 'learner', email, displayName: 'Noisy Learner', via: 'token', credentialId: 'bench' };
-  const { registration } = await openRegistration(database.db, principal, courseId);
-  return (await launchItem(database.db, config, principal, registration.id)).runtimeToken!;
 }
 
 /** One person loading the page again and again for `ms`: every latency, in ms. */
@@ -118,26 +80,15 @@ const p95 = (values: number[]) => {
 };
 
 async function main() {
-  const dataDir = await mkdtemp(join(tmpdir(), 'sun-scorm-noisy-bench-'));
-  const database = process.env.DATABASE_URL
-    ? await openDatabase({ databaseUrl: process.env.DATABASE_URL, dataDir: '' })
-    : await openDatabase({ databaseUrl: null, dataDir: '', inMemory: true });
-  const config = loadConfig(
-    { NODE_ENV: 'production', LOG_LEVEL: 'silent', SESSION_SECRET: randomBytes(32).toString('hex'), DATA_DIR: dataDir },
-    { cookieSecure: false, rateLimitPerMinute: 10_000_000 },
-  );
-  let app: Awaited<ReturnType<typeof buildApp>> | null = null;
-  let content: Awaited<ReturnType<typeof buildContentApp>> | null = null;
+  const { database, config, appUrl, contentUrl, close } = await startServers('noisy', { rateLimitPerMinute: 10_000_000 });
   try {
-    await runMigrations(database);
-    app = await buildApp(config, { database });
-    content = await buildContentApp(config, { database });
-    await seedDemoData(database.db, { production: false }); // a no-op on a database that already has tenants
-    const appUrl = await app.listen({ host: '127.0.0.1', port: 0 });
-    const contentUrl = await content.listen({ host: '127.0.0.1', port: 0 });
     const cookie = await signIn(appUrl);
     const page = new URL('/', appUrl);
-    const runtimeToken = await floodTarget(appUrl, database, config);
+    // The flood's target: one new learner's launch of the Golf 1.2 course the demo author imports.
+    const courseId = await importGolf12(appUrl);
+    const email = `noisy-${randomBytes(4).toString('hex')}@acme.test`;
+    const passwordHash = await hashPassword(randomBytes(12).toString('hex'));
+    const { runtimeToken } = await launchedLearner(database.db, config, await demoTenant(database.db), courseId, { email, displayName: 'Noisy Learner', passwordHash });
     const payload = commitBody(1, suspendDataFor(0)) as Partial<ReturnType<typeof commitBody>>;
     delete payload.commitSequence;
 
@@ -180,10 +131,7 @@ async function main() {
     // The flood's abandoned requests still run in the server; let them finish before the database closes.
     await sleep(Math.min(30_000, 2 * floodResult.latency.max));
   } finally {
-    await content?.close();
-    await app?.close();
-    await database.close();
-    await rm(dataDir, { recursive: true, force: true });
+    await close();
   }
 }
 
