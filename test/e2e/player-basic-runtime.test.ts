@@ -5,22 +5,13 @@ import type { Frame } from 'puppeteer-core';
 import t from 'tap';
 import { apiToken, bearer, buildTestApp, createTenant } from '../helpers/build-app.js';
 import { screenshot } from '../helpers/chromium.js';
-import { signIn, startLiveServers } from '../helpers/live-servers.js';
+import { signIn, startLiveServers, waitFor } from '../helpers/live-servers.js';
 import { fixtureZip, multipartFile } from '../helpers/fixtures.js';
 import { answerQuiz, golfFrames, readToTheEnd } from '../helpers/golf.js';
 
 const live = await startLiveServers();
 const { ctx, chromium, appOrigin } = live;
 t.teardown(() => live.close());
-
-async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, ms = 10_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = await read();
-    if (done(value) || Date.now() > until) return value;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 const cases = [
   { label: 'SCORM 1.2', fixture: 'scorm12-single-sco-basic-runtime-golf', file: 'singlescobasic.zip', api: 'API', get: 'LMSGetValue', entry: 'cmi.core.entry', location: 'cmi.core.lesson_location', score: 'cmi.core.score.raw' },

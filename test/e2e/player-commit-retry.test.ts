@@ -7,20 +7,11 @@ import type { Frame, HTTPRequest } from 'puppeteer-core';
 import t, { type Test } from 'tap';
 import { apiToken, bearer, createTenant } from '../helpers/build-app.js';
 import { fixtureZip, multipartFile } from '../helpers/fixtures.js';
-import { signIn, startLiveServers } from '../helpers/live-servers.js';
+import { signIn, startLiveServers, waitFor } from '../helpers/live-servers.js';
 
 const live = await startLiveServers();
 const { ctx, chromium, appOrigin, contentOrigin } = live;
 t.teardown(() => live.close());
-
-async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, ms = 30_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = await read();
-    if (done(value) || Date.now() > until) return value;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 /** Signs the learner in, starts the Golf course and returns the runtime frame (where window.API lives). */
 async function openRuntime(t: Test, refuse: (request: HTTPRequest) => { status: number; retryAfter: string } | null) {
@@ -79,6 +70,6 @@ t.test('refused for longer than a call may wait: LMSCommit answers false, and th
   t.equal(answer.error, '101');
   t.not((await read()).location, 'page-9', 'not stored while refused');
   refusing = false;
-  const stored = await waitFor(read, (d) => d.location === 'page-9');
+  const stored = await waitFor(read, (d) => d.location === 'page-9', 30_000);
   t.equal(stored.location, 'page-9', 'the runtime kept it and delivered it once the server took commits again');
 });

@@ -45,3 +45,13 @@ export async function signIn(page: Page, appOrigin: string, email: string, passw
   await page.type('#f-password', password);
   await Promise.all([page.waitForNavigation(), page.click('main button[type=submit]')]);
 }
+
+/** Reads until `done` says so or `ms` have passed (then returns the last value, for the test to show); polls every 200 ms. */
+export async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, ms = 10_000): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const value = await read();
+    if (done(value) || Date.now() > until) return value;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
