@@ -53,13 +53,19 @@ export async function openTestDatabase(): Promise<Database> {
 /** An empty, migrated database of its own (for tests that need "no tenants yet"); dropped again on close. */
 export async function openEmptyDatabase(): Promise<Database & { url?: string }> {
   if (!usingPostgres) return openTestDatabase();
+  const database = await throwawayPostgresDatabase('sunscorm_empty');
+  await runMigrations(database);
+  return database;
+}
+
+/** A new database on the DATABASE_URL server with nothing applied, dropped again on close. */
+export async function throwawayPostgresDatabase(prefix: string): Promise<Database & { url: string }> {
   const url = new URL(process.env.DATABASE_URL!);
-  const name = `sunscorm_empty_${process.pid}_${Date.now()}`;
+  const name = `${prefix}_${process.pid}_${Date.now()}`;
   const admin = await openDatabase({ databaseUrl: url.toString(), dataDir: '', maxConnections: 1 });
   await admin.db.execute(sql.raw(`create database ${name}`));
   url.pathname = `/${name}`;
   const database = await openDatabase({ databaseUrl: url.toString(), dataDir: '', maxConnections: 2 });
-  await runMigrations(database);
   return {
     ...database,
     url: url.toString(),

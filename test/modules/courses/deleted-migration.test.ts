@@ -10,7 +10,7 @@ import t from 'tap';
 import { openDatabase, type Database } from '../../../src/db/client.js';
 import { runMigrations } from '../../../src/db/migrate.js';
 import { MIGRATIONS_DIR } from '../../../src/paths.js';
-import { usingPostgres } from '../../helpers/database.js';
+import { throwawayPostgresDatabase, usingPostgres } from '../../helpers/database.js';
 
 const MIGRATION = '0011_course_deleted_status';
 
@@ -30,20 +30,7 @@ function migrationsBefore(tag: string): string {
 /** A brand-new database with nothing applied: its own in-memory PGlite, or a throwaway Postgres database. */
 async function freshDatabase(): Promise<Database> {
   if (!usingPostgres) return openDatabase({ databaseUrl: null, dataDir: '', inMemory: true });
-  const url = new URL(process.env.DATABASE_URL!);
-  const name = `sunscorm_migration_${process.pid}_${Date.now()}`;
-  const admin = await openDatabase({ databaseUrl: url.toString(), dataDir: '', maxConnections: 1 });
-  await admin.db.execute(sql.raw(`create database ${name}`));
-  url.pathname = `/${name}`;
-  const database = await openDatabase({ databaseUrl: url.toString(), dataDir: '', maxConnections: 2 });
-  return {
-    ...database,
-    async close() {
-      await database.close();
-      await admin.db.execute(sql.raw(`drop database if exists ${name}`));
-      await admin.close();
-    },
-  };
+  return throwawayPostgresDatabase('sunscorm_migration');
 }
 
 t.test(`${MIGRATION} applies to a database with courses and learner records, and keeps them`, async (t) => {
