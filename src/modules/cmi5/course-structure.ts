@@ -4,7 +4,7 @@
 // zip and present in the zip when relative, and the value spaces of moveOn, launchMethod and masteryScore. The
 // XSD's structural rules live in course-structure-xsd.ts. Pure (no I/O) and never throws on bad input. Unlike the
 // SCORM importer, cmi5 says what to reject ("The LMS must reject..."), so those are errors, not warnings.
-import { Problems } from '../courses/manifest/problems.js';
+import { Problems, unstorableTextProblem } from '../courses/manifest/problems.js';
 import type { Problem } from '../courses/manifest/types.js';
 import { attrOf, checkXsd, childPath, CMI5_NS, cmi5Kids, loadCourseXml, type NsElement } from './course-structure-xsd.js';
 
@@ -134,6 +134,8 @@ export function parseCourseStructure(input: Cmi5Input): Cmi5Result {
   }
   if (problems.errors.length > 0 || !courseEl) return { ok: false, errors: problems.errors, warnings: problems.warnings };
   const course: Cmi5Course = { id: courseId, title, description, objectives, children, auCount: ctx.auCount, blockCount: ctx.blockCount };
+  const unstorable = unstorableTextProblem(course, 'cmi5.xml');
+  if (unstorable) return { ok: false, errors: [unstorable], warnings: problems.warnings };
   return { ok: true, course, warnings: problems.warnings };
 }
 

@@ -67,3 +67,14 @@ t.test('the refusals name the rule each fixture breaks', async (t) => {
   t.same(await codes('catapult-lts/209-1-not-a-zip.zip'), ['NOT_A_ZIP'], 'a .zip name does not make a zip');
   t.same(await codes('catapult-lts/210-1-no-cmi5-xml.zip'), ['NO_MANIFEST'], 'a zip with neither imsmanifest.xml nor cmi5.xml');
 });
+
+t.test('a cmi5.xml whose text the database cannot store (a lone surrogate by character reference) is refused with the reason', async (t) => {
+  const xml = readFileSync(join(CMI5_FIXTURES, 'catapult-lts/101-one-thousand-aus.xml'), 'utf8').replace(/<title>\s*<langstring([^>]*)>/, '<title><langstring$1>&#xDC00;');
+  t.match(xml, '&#xDC00;', 'the fixture was altered');
+  const before = await courseCount();
+  const body = multipartFile(Buffer.from(xml), 'cmi5.xml');
+  const r = await app.inject({ method: 'POST', url: '/api/courses', headers: { ...bearer(token), ...body.headers }, payload: body.payload });
+  t.equal(r.statusCode, 422);
+  t.ok((r.json().error.details as { code: string }[]).some((d) => d.code === 'UNSTORABLE_CHARACTER'), 'UNSTORABLE_CHARACTER');
+  t.equal(await courseCount(), before, 'nothing was stored');
+});

@@ -216,3 +216,16 @@ t.test('archive, then delete (confirmed with the title) removes the course’s f
   t.equal((await app.inject({ method: 'GET', url: `/api/courses/${course.id}`, headers: bearer(token) })).statusCode, 404);
   t.equal((await app.inject({ method: 'DELETE', url: `/api/courses/${course.id}`, headers: bearer(token), payload: confirm })).statusCode, 404, 'deleting twice finds nothing');
 });
+
+t.test('a manifest whose text the database cannot store (a lone surrogate by character reference) is refused with the reason, and nothing is stored', async (t) => {
+  const tenant = await createTenant(app);
+  const token = await apiToken(app, tenant.author.email);
+  const manifest = MANIFEST_12.replace('<title>Only item</title>', '<title>Only &#xD800; item</title>');
+  const r = await upload(token, buildZip([{ name: 'imsmanifest.xml', data: manifest }, { name: 'index.html', data: '<p>hi</p>' }]));
+  t.equal(r.statusCode, 422);
+  const error = r.json().error;
+  t.equal(error.code, 'INVALID_PACKAGE');
+  t.ok(error.details.some((p: { code: string }) => p.code === 'UNSTORABLE_CHARACTER'), 'UNSTORABLE_CHARACTER');
+  t.match(error.message, /imsmanifest\.xml contains a character that cannot be stored \(an unpaired UTF-16 surrogate, U\+D800\)/);
+  await assertNothingWritten(t, tenant);
+});

@@ -6,7 +6,7 @@ import { detectEdition } from './edition.js';
 import type { MetadataContext } from './metadata.js';
 import { parseMetadata } from './metadata.js';
 import { fallbackOrganization, parseOrganization, type OrganizationContext } from './organizations.js';
-import { Problems } from './problems.js';
+import { Problems, unstorableTextProblem } from './problems.js';
 import { checkPackageFiles, parseResources } from './resources.js';
 import { readSequencingCollection } from './sequencing.js';
 import type { Item, ManifestInput, ManifestResult, Organization, ParsedPackage } from './types.js';
@@ -128,5 +128,7 @@ export function parseManifest(input: ManifestInput): ManifestResult {
     assetCount: counts.assetCount,
     launchableCount: counts.launchableCount,
   };
+  const unstorable = unstorableTextProblem(pkg, 'imsmanifest.xml');
+  if (unstorable) return { ok: false, errors: [unstorable], warnings: problems.warnings };
   return { ok: true, pkg, warnings: problems.warnings };
 }
