@@ -23,10 +23,14 @@ export const get = (cmi: unknown, path: string): unknown =>
 
 export const str = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
 
+/** Largest magnitude a Postgres `real` (float4) holds: the report columns scores and weightings go into. */
+const REAL_MAX = 3.4e38;
+
+/** A CMI number for a report column, or null: content may report any real (it stays in the CMI as sent). */
 export const num = (value: unknown): number | null => {
   if (value === '' || value === null || value === undefined) return null;
   const n = Number(value);
-  return Number.isFinite(n) ? n : null;
+  return Number.isFinite(n) && Math.abs(n) <= REAL_MAX ? n : null;
 };
 
 /** SCORM 1.2 CMITimespan "HHHH:MM:SS.SS" (RTE 3.4.2) to seconds. */

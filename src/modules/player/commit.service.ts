@@ -34,6 +34,11 @@ const commits = new KeyedQueue(MAX_QUEUED_COMMITS);
  */
 const LOCK_TIMEOUT_MS = 1000;
 
+/** The runtime numbers its commits 1, 2, 3...; the column is a 32-bit integer. */
+function isCommitSequence(value: number): boolean {
+  return value >= 0 && value <= 2_147_483_647;
+}
+
 export interface CommitAnswer {
   result: boolean;
   errorCode: number;
@@ -59,6 +64,7 @@ export async function applyCommit(
   const generalError = grant.s === 'scorm12' ? 101 : 391;
   if (!received || typeof received !== 'object' || Array.isArray(received)) return { result: false, errorCode: generalError };
   const sequence = Number.isInteger(body.commitSequence) ? body.commitSequence! : null;
+  if (sequence !== null && !isCommitSequence(sequence)) return { result: false, errorCode: generalError };
   const checked = validateCmi(grant.s, received, { suspendDataLimit12 });
   if (!checked.ok) return { result: false, errorCode: checked.errorCode };
   // Review and browse are no-credit: the content runs as usual, and what it reports is not kept.

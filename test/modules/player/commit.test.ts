@@ -148,3 +148,20 @@ t.test('SCORM 2004 commits are checked against the 2004 data model', async (t) =
   t.match(result, { completionStatus: 'completed', successStatus: 'passed', score: { scaled: 0.9 }, totalTimeSeconds: 120, location: 'p9' });
   t.same((await commit(runtime, cmi({ location: 'p10' }, 3))).json(), { result: false, errorCode: 143 }, 'commit after termination: 143');
 });
+
+t.test('numbers a column cannot hold get a SCORM answer, not a database error', async (t) => {
+  const tenant = await createTenant(app);
+  const courseId = await importPackage(app, tenant.author.email, ...GOLF_2004);
+  const { registrationId, token } = await launch(tenant.learner.email, courseId);
+  const learner = await apiToken(app, tenant.learner.email);
+  const cmi = (raw: string, location: string) => ({ runtimeData: { cmi: { completion_status: 'incomplete', location, score: { raw, min: '0', max: '100' } } } });
+  const read = async () => (await app.inject({ method: 'GET', url: `/api/registrations/${registrationId}`, headers: bearer(learner) })).json().data;
+  const tooFar = await commit(token, { ...cmi('5', 'p1'), commitSequence: 2 ** 31 });
+  t.equal(tooFar.statusCode, 200);
+  t.same(tooFar.json(), { result: false, errorCode: 391 }, 'a commit sequence past 2^31-1 is a general commit failure');
+  t.same((await commit(token, { ...cmi('5', 'p1'), commitSequence: -1 })).json(), { result: false, errorCode: 391 }, 'so is a negative one');
+  t.same((await commit(token, { ...cmi('1e39', 'p1'), commitSequence: 1 })).json(), { result: false, errorCode: 406 }, 'a score beyond real(10,7) is a type mismatch (RTE 4.1.7)');
+  t.equal((await read()).location, null, 'nothing of the refused commits is stored');
+  t.same((await commit(token, { ...cmi('5', 'p2'), commitSequence: 1 })).json(), { result: true, errorCode: 0 }, 'the next good commit is taken');
+  t.equal((await read()).location, 'p2');
+});
