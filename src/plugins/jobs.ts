@@ -10,8 +10,12 @@ import * as q from '../modules/jobs/jobs.queries.js';
 
 export type JobHandler = (job: Job, progress: (percent: number, message: string) => void) => Promise<Record<string, unknown>>;
 
+/** Told about every finished run (metrics): its kind, whether it failed, and how long the handler took. */
+export type JobRunListener = (run: { kind: string; failed: boolean; seconds: number }) => void;
+
 export class JobRunner {
   private readonly handlers = new Map<string, JobHandler>();
+  private readonly listeners: JobRunListener[] = [];
   private running: Promise<void> | null = null;
   private wakeAgain = false;
   private stopped = false;
@@ -24,6 +28,21 @@ export class JobRunner {
 
   register(kind: string, handler: JobHandler) {
     this.handlers.set(kind, handler);
+  }
+
+  onRunFinished(listener: JobRunListener) {
+    this.listeners.push(listener);
+  }
+
+  /** A listener's mistake must never fail a job or stop the runner. */
+  private tell(run: Parameters<JobRunListener>[0]) {
+    for (const listener of this.listeners) {
+      try {
+        listener(run);
+      } catch (err) {
+        this.log.error({ err }, 'job run listener failed');
+      }
+    }
   }
 
   async enqueue(values: { tenantId: string; kind: string; input: Record<string, unknown>; createdBy: string | null }) {
@@ -91,11 +110,17 @@ export class JobRunner {
       lastWrite = now;
       pending = pending.then(() => q.updateJobProgress(this.db, { jobId: job.id, progress: Math.round(percent), message })).catch(() => {});
     };
+    const started = performance.now();
+    let seconds: number | null = null;
     try {
       const result = await handler(job, progress);
+      seconds = (performance.now() - started) / 1000;
       await pending;
       await q.finishJob(this.db, { jobId: job.id, result });
+      this.tell({ kind: job.kind, failed: false, seconds });
     } catch (error) {
+      // A success that could not be recorded is recorded below as a failure, and told as one.
+      this.tell({ kind: job.kind, failed: true, seconds: seconds ?? (performance.now() - started) / 1000 });
       await pending;
       const known = error instanceof DomainError;
       if (!known) this.log.error({ err: error, jobId: job.id, kind: job.kind }, 'job failed');
