@@ -55,6 +55,8 @@ export interface Config {
   scorm12SuspendDataLimit: number;
   /** Unset: /health shows counts to the signed-in platform operator only; set: also to `Authorization: Bearer` it. */
   healthToken: string | null;
+  /** Unset: /metrics is for the signed-in platform operator only; set: also for `Authorization: Bearer` it (a scraper). */
+  metricsToken: string | null;
   import: {
     maxTotalBytes: number;
     maxEntries: number;
@@ -140,6 +142,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
 
   const healthToken = optional('HEALTH_TOKEN');
   if (healthToken && healthToken.length < 32) problems.push('HEALTH_TOKEN must be at least 32 characters');
+  const metricsToken = optional('METRICS_TOKEN');
+  if (metricsToken && metricsToken.length < 32) problems.push('METRICS_TOKEN must be at least 32 characters');
 
   let sessionSecret = optional('SESSION_SECRET');
   if (sessionSecret && sessionSecret.length < 32) {
@@ -197,6 +201,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     uploadMaxBytes: int('UPLOAD_MAX_BYTES', 1024 ** 3, 1024, 64 * 1024 ** 3),
     scorm12SuspendDataLimit: int('SCORM12_SUSPEND_DATA_LIMIT', 64_000, 4_096, 64_000),
     healthToken,
+    metricsToken,
     import: {
       maxTotalBytes: int('IMPORT_MAX_TOTAL_BYTES', 4 * 1024 ** 3, 1024, 256 * 1024 ** 3),
       maxEntries: int('IMPORT_MAX_ENTRIES', 50_000, 1, 10_000_000),
