@@ -10,7 +10,7 @@ import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/client.js';
 import { runMigrations } from '../src/db/migrate.js';
 import { tenants, users } from '../src/db/schema/index.js';
-import { seedDemoData } from '../src/db/seed.js';
+import { seedDemoData } from '../src/cli/demo-data.js';
 import { createCredential } from '../src/modules/xapi/credentials.service.js';
 
 export async function startLrsBench(name: string) {

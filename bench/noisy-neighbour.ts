@@ -16,7 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
-import { DEMO_PASSWORD } from '../src/db/seed.js';
+import { DEMO_PASSWORD } from '../src/cli/demo-data.js';
 import { hashPassword } from '../src/lib/passwords.js';
 import { commitBody, suspendDataFor } from './commit-payload.js';
 import { positiveInt } from './env.js';

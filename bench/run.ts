@@ -12,7 +12,7 @@ import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/client.js';
 import { runMigrations } from '../src/db/migrate.js';
-import { DEMO_PASSWORD, seedDemoData } from '../src/db/seed.js';
+import { DEMO_PASSWORD, seedDemoData } from '../src/cli/demo-data.js';
 import { positiveInt } from './env.js';
 
 const SECONDS = positiveInt('BENCH_SECONDS', 5);

@@ -13,7 +13,7 @@ import { buildContentApp } from '../src/content/content-app.js';
 import { openDatabase, type Db } from '../src/db/client.js';
 import { runMigrations } from '../src/db/migrate.js';
 import { tenants, type Tenant } from '../src/db/schema/index.js';
-import { DEMO_PASSWORD, seedDemoData } from '../src/db/seed.js';
+import { DEMO_PASSWORD, seedDemoData } from '../src/cli/demo-data.js';
 import { insertUser, type Principal } from '../src/modules/accounts/accounts.queries.js';
 import { launchItem, openRegistration } from '../src/modules/player/player.service.js';
 import { PROJECT_ROOT } from '../src/paths.js';

@@ -3,7 +3,7 @@
 import { buildApp } from './app.js';
 import { buildContentApp } from './content/content-app.js';
 import { ConfigError, loadConfig, sameSite } from './config.js';
-import { seedDemoData } from './db/seed.js';
+import { seedDemoData } from './cli/demo-data.js';
 
 async function main() {
   let config;

@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { seedDemoData } from '../../src/db/seed.js';
+import { seedDemoData } from '../../src/cli/demo-data.js';
 import { PROJECT_ROOT } from '../../src/paths.js';
 import { openEmptyDatabase, usingPostgres } from '../helpers/database.js';
 import { fixtureZip, multipartFile } from '../helpers/fixtures.js';

@@ -1,7 +1,7 @@
 import { count } from 'drizzle-orm';
 import t from 'tap';
 import { tenants } from '../../src/db/schema/index.js';
-import { DEMO_PASSWORD, DEMO_USERS, seedDemoData } from '../../src/db/seed.js';
+import { DEMO_PASSWORD, DEMO_USERS, seedDemoData } from '../../src/cli/demo-data.js';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { openEmptyDatabase } from '../helpers/database.js';

@@ -1,10 +1,12 @@
 // Demo data: the "Acme Learning" tenant with one user per role, and a platform operator. Runs on the first start of
 // an empty embedded database and from `npm run seed`; never on a database that already has tenants, and never with
-// the well-known demo password in production (random passwords are generated and printed once instead).
+// the well-known demo password in production (random passwords are generated and printed once instead). It sits with
+// the command-line entry points, above the modules: it writes the rows directly through their queries because it
+// makes what no service allows (a platform operator, one known password for everyone) in one locked transaction.
 import { randomBytes } from 'node:crypto';
 import { count } from 'drizzle-orm';
-import type { Db } from './client.js';
-import { tenants, type UserRole } from './schema/index.js';
+import type { Db } from '../db/client.js';
+import { tenants, type UserRole } from '../db/schema/index.js';
 import { hashPassword } from '../lib/passwords.js';
 import { insertUser } from '../modules/accounts/accounts.queries.js';
 import { insertTenant } from '../modules/operator/operator.queries.js';
