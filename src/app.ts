@@ -2,7 +2,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import type { Database } from './db/client.js';
-import { LocalContentStore } from './lib/content-store.js';
+import { createContentStore } from './lib/content-store.js';
 import auditPlugin from './plugins/audit.js';
 import authPlugin from './plugins/auth.js';
 import dbPlugin from './plugins/db.js';
@@ -51,7 +51,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(auditPlugin);
   await app.register(jobsPlugin);
 
-  const store = new LocalContentStore(config.dataDir);
+  // S3_BUCKET set: generated files in the bucket (package content stays on this disk for now).
+  const store = createContentStore(config, app.log);
 
   await app.register(healthRoutes, { config });
   await app.register(accountsRoutes, { config });

@@ -6,6 +6,19 @@ import { PROJECT_ROOT } from './paths.js';
 
 export type NodeEnv = 'development' | 'production' | 'test';
 
+/** Where generated files go when several processes must share them (src/lib/s3-content-store.ts). */
+export interface S3Config {
+  /** Unset: AWS itself; set: MinIO, Ceph, R2... */
+  endpoint: string | null;
+  bucket: string;
+  region: string;
+  /** Both unset: the AWS SDK's own credential chain (instance role, AWS_PROFILE...). */
+  accessKeyId: string | null;
+  secretAccessKey: string | null;
+  /** The bucket in the path (http://host/bucket/key), which most S3-compatible servers need. */
+  forcePathStyle: boolean;
+}
+
 export interface Config {
   nodeEnv: NodeEnv;
   host: string;
@@ -57,6 +70,8 @@ export interface Config {
   healthToken: string | null;
   /** Unset: /metrics is for the signed-in platform operator only; set: also for `Authorization: Bearer` it (a scraper). */
   metricsToken: string | null;
+  /** Unset (no S3_BUCKET): generated files stay in DATA_DIR. */
+  s3: S3Config | null;
   import: {
     maxTotalBytes: number;
     maxEntries: number;
@@ -140,6 +155,17 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
 
   const publicUrl = url('PUBLIC_URL', ['http:', 'https:']);
 
+  const s3Bucket = optional('S3_BUCKET');
+  const s3Keys = [optional('S3_ACCESS_KEY_ID'), optional('S3_SECRET_ACCESS_KEY')] as const;
+  const s3 = {
+    endpoint: url('S3_ENDPOINT', ['http:', 'https:']),
+    region: str('S3_REGION', 'us-east-1'),
+    forcePathStyle: bool('S3_FORCE_PATH_STYLE', false),
+  };
+  const s3Set = ['S3_ENDPOINT', 'S3_REGION', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY', 'S3_FORCE_PATH_STYLE'].filter((key) => optional(key));
+  if (!s3Bucket && s3Set.length > 0) problems.push(`S3_BUCKET is required when ${s3Set.join(', ')} is set`);
+  if (!s3Keys[0] !== !s3Keys[1]) problems.push('S3_SECRET_ACCESS_KEY and S3_ACCESS_KEY_ID must be set together');
+
   const healthToken = optional('HEALTH_TOKEN');
   if (healthToken && healthToken.length < 32) problems.push('HEALTH_TOKEN must be at least 32 characters');
   const metricsToken = optional('METRICS_TOKEN');
@@ -202,6 +228,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     scorm12SuspendDataLimit: int('SCORM12_SUSPEND_DATA_LIMIT', 64_000, 4_096, 64_000),
     healthToken,
     metricsToken,
+    s3: s3Bucket ? { ...s3, bucket: s3Bucket, accessKeyId: s3Keys[0], secretAccessKey: s3Keys[1] } : null,
     import: {
       maxTotalBytes: int('IMPORT_MAX_TOTAL_BYTES', 4 * 1024 ** 3, 1024, 256 * 1024 ** 3),
       maxEntries: int('IMPORT_MAX_ENTRIES', 50_000, 1, 10_000_000),
