@@ -162,7 +162,9 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     region: str('S3_REGION', 'us-east-1'),
     forcePathStyle: bool('S3_FORCE_PATH_STYLE', false),
   };
-  const s3Set = ['S3_ENDPOINT', 'S3_REGION', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY', 'S3_FORCE_PATH_STYLE'].filter((key) => optional(key));
+  // Region and path style alone are harmless defaults (.env.example lists them); an endpoint or keys without a
+  // bucket mean the operator meant S3 and forgot where.
+  const s3Set = ['S3_ENDPOINT', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'].filter((key) => optional(key));
   if (!s3Bucket && s3Set.length > 0) problems.push(`S3_BUCKET is required when ${s3Set.join(', ')} is set`);
   if (!s3Keys[0] !== !s3Keys[1]) problems.push('S3_SECRET_ACCESS_KEY and S3_ACCESS_KEY_ID must be set together');
 

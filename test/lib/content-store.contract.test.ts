@@ -250,6 +250,7 @@ t.test('S3 settings are checked at boot, every bad key listed', async (t) => {
   for (const key of ['S3_ENDPOINT', 'S3_BUCKET', 'S3_SECRET_ACCESS_KEY', 'S3_FORCE_PATH_STYLE']) {
     t.ok(error.problems.some((p) => p.startsWith(key)), `${key} is named`);
   }
+  t.equal(loadConfig({ S3_REGION: 'us-east-1', S3_FORCE_PATH_STYLE: 'false' }).s3, null, '.env.example\'s defaults alone: local');
   const config = loadConfig({ S3_BUCKET: 'my-bucket' });
   t.same(config.s3, {
     endpoint: null,
