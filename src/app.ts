@@ -9,6 +9,7 @@ import dbPlugin from './plugins/db.js';
 import errorsPlugin from './plugins/errors.js';
 import inputGuardPlugin from './plugins/input-guard.js';
 import jobsPlugin from './plugins/jobs.js';
+import metricsPlugin from './plugins/metrics.js';
 import rateLimitPlugin from './plugins/rate-limit.js';
 import securityPlugin from './plugins/security.js';
 import tenancyPlugin from './plugins/tenancy.js';
@@ -50,6 +51,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(tenancyPlugin);
   await app.register(auditPlugin);
   await app.register(jobsPlugin);
+  await app.register(metricsPlugin, { config });
 
   // S3_BUCKET set: generated files in the bucket (package content stays on this disk for now).
   const store = createContentStore(config, app.log);

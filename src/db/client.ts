@@ -1,6 +1,7 @@
 // One drizzle schema, two drivers: a Postgres server through postgres.js when DATABASE_URL is set, otherwise
 // PGlite (real Postgres compiled to WASM) embedded in this process with its files under DATA_DIR. Both are
 // Postgres, so every query, index and migration is the same.
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
@@ -17,6 +18,8 @@ export type Db = PgDatabase<PgQueryResultHKT, Schema>;
 export interface Database {
   db: Db;
   driver: 'postgres' | 'pglite';
+  /** Most connections this process holds at once (PGlite: its one in-process connection). */
+  poolSize: number;
   /** Runs `fn` while holding a cluster-wide lock, so that two processes booting together migrate once. */
   withMigrationLock<T>(fn: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -38,15 +41,20 @@ const MIGRATION_LOCK_KEY = 7_346_210_001;
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.databaseUrl) {
+    const poolSize = options.maxConnections ?? 10;
+    // postgres.js says nothing about how many of its connections are busy; the server does, by application_name,
+    // so each pool gets its own (the metrics plugin counts this pool's connections in pg_stat_activity).
+    const applicationName = `sun-scorm ${randomBytes(4).toString('hex')}`;
     const client = postgres(options.databaseUrl, {
-      max: options.maxConnections ?? 10,
+      max: poolSize,
       onnotice: () => {},
-      connection: { application_name: 'sun-scorm' },
+      connection: { application_name: applicationName },
     });
     const db = drizzlePostgres(client, { schema }) as unknown as Db;
     return {
       db,
       driver: 'postgres',
+      poolSize,
       async withMigrationLock(fn) {
         const lockConnection = await client.reserve();
         try {
@@ -71,6 +79,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   return {
     db,
     driver: 'pglite',
+    poolSize: 1,
     // PGlite is single-process and single-connection: there is no one to race with.
     withMigrationLock: (fn) => fn(),
     close: () => client.close(),

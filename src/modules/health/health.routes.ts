@@ -2,27 +2,19 @@
 // answers 503 when the database does not. Anyone sees status, version, uptime and the database's status and
 // latency; how many tenants and users the platform has (and which database driver) is for the signed-in platform
 // operator and for a monitor holding HEALTH_TOKEN only.
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.js';
 import { pingDatabase } from '../../db/client.js';
+import { bearerSecretCheck } from '../../lib/bearer-secret.js';
 import { VERSION } from '../../paths.js';
 import { countTenantsAndUsers } from '../operator/operator.queries.js';
 
 /** Counts are informational and cost a scan each; probes every few seconds need not recount. */
 const COUNTS_TTL_MS = 10_000;
 
-const digest = (value: string) => createHash('sha256').update(value).digest();
-
 export default async function healthRoutes(app: FastifyInstance, { config }: { config: Config }) {
   let counts: { value: { tenants: number; users: number }; at: number } | null = null;
-  const healthTokenDigest = config.healthToken ? digest(config.healthToken) : null;
-
-  /** Compares digests, so the time taken says nothing about how much of the token was right, nor its length. */
-  function carriesHealthToken(request: FastifyRequest): boolean {
-    const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
-    return Boolean(healthTokenDigest && bearer && timingSafeEqual(digest(bearer[1]!), healthTokenDigest));
-  }
+  const carriesHealthToken = bearerSecretCheck(config.healthToken);
 
   /**
    * The route skips the usual caller lookup so that a probe costs no query, and a database outage is a 503 here
