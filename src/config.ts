@@ -30,6 +30,11 @@ export interface Config {
   databaseUrl: string | null;
   redisUrl: string | null;
   sessionSecret: string;
+  /**
+   * SESSION_SECRET is unset (outside production): sessionSecret is random for this process, and server.ts swaps in
+   * the one kept in DATA_DIR (lib/session-secret.ts) so that a restart does not sign everyone out.
+   */
+  sessionSecretGenerated: boolean;
   sessionTtlHours: number;
   apiTokenTtlHours: number;
   cookieSecure: boolean;
@@ -174,12 +179,13 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
   if (metricsToken && metricsToken.length < 32) problems.push('METRICS_TOKEN must be at least 32 characters');
 
   let sessionSecret = optional('SESSION_SECRET');
+  const sessionSecretGenerated = !sessionSecret && overrides.sessionSecret === undefined;
   if (sessionSecret && sessionSecret.length < 32) {
     problems.push('SESSION_SECRET must be at least 32 characters');
   }
   if (!sessionSecret) {
     if (nodeEnv === 'production') problems.push('SESSION_SECRET is required when NODE_ENV=production');
-    // Outside production a per-process secret is fine: sessions simply do not survive a restart.
+    // Outside production a per-process secret is fine (server.ts replaces it by one kept in DATA_DIR).
     sessionSecret = randomBytes(32).toString('hex');
   }
 
@@ -209,6 +215,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     databaseUrl: url('DATABASE_URL', ['postgres:', 'postgresql:']),
     redisUrl: url('REDIS_URL', ['redis:', 'rediss:']),
     sessionSecret,
+    sessionSecretGenerated,
     sessionTtlHours: int('SESSION_TTL_HOURS', 12, 1, 24 * 90),
     apiTokenTtlHours: int('API_TOKEN_TTL_HOURS', 24 * 30, 1, 24 * 365),
     cookieSecure: bool('COOKIE_SECURE', publicUrl?.startsWith('https:') ?? nodeEnv === 'production'),
