@@ -7,7 +7,7 @@
 //
 // Artifacts: put / get (a stream with its size and content type) / exists / delete, by key. The local store keeps
 // them under DATA_DIR/artifacts; S3ContentStore (s3-content-store.ts) keeps them in a bucket, so that any process
-// can read what another wrote. Choices, and why:
+// can read what another wrote; createContentStore (storage.ts) picks one from the configuration. Choices, and why:
 // - Keys are checked before any I/O (checkArtifactKey): `/`-separated segments of letters, digits, `.`, `_` and
 //   `-`, no `.`/`..` segment, no leading or trailing `/`, at most 512 bytes. Keys are made by our code from ids, so
 //   a narrow alphabet costs nothing, means the same thing on a filesystem and in S3, and never needs escaping. A bad
@@ -26,10 +26,7 @@ import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/prom
 import { dirname, join, normalize, sep } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { S3ClientConfig } from '@aws-sdk/client-s3';
-import type { Config } from '../config.js';
 import { BadRequestError, NotFoundError } from './errors.js';
-import { S3ContentStore } from './s3-content-store.js';
 
 /** 512 bytes: deep enough for tenant/job/file keys, half of S3's own limit (1,024) to leave room for a prefix. */
 export const MAX_KEY_BYTES = 512;
@@ -87,12 +84,6 @@ export async function writeWhole(path: string, body: Readable | Buffer, size: nu
     await rm(path, { force: true });
     throw error;
   }
-}
-
-/** The configured store: S3 when S3_BUCKET is set (artifacts in the bucket), else the local directory. */
-export function createContentStore(config: Config, logger?: S3ClientConfig['logger']): ContentStore {
-  const local = new LocalContentStore(config.dataDir);
-  return config.s3 ? new S3ContentStore(local, config.s3, logger) : local;
 }
 
 export interface PutOptions {

@@ -12,7 +12,8 @@ import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 import t from 'tap';
 import { ConfigError, loadConfig } from '../../src/config.js';
-import { createContentStore, LocalContentStore, type ContentStore } from '../../src/lib/content-store.js';
+import { LocalContentStore, type ContentStore } from '../../src/lib/content-store.js';
+import { createContentStore } from '../../src/lib/storage.js';
 import { S3ContentStore } from '../../src/lib/s3-content-store.js';
 import { BadRequestError, NotFoundError } from '../../src/lib/errors.js';
 
