@@ -19,7 +19,7 @@ async function main() {
 
   const app = await buildApp(config);
   // Package content is served on its own origin (see src/content/content-app.ts); 0 means another process does it.
-  const contentApp = config.contentPort > 0 ? await buildContentApp(config, { database: app.database }) : null;
+  const contentApp = config.contentPort > 0 ? await buildContentApp(config, { database: app.database, countRequests: app.metrics.countRequests }) : null;
 
   if (config.seedDemo && !config.databaseUrl) {
     const result = await seedDemoData(app.db, { production: config.nodeEnv === 'production' });

@@ -35,12 +35,16 @@ function escapeAttribute(value: string): string {
 
 const scormAgainDir = join(dirname(createRequire(import.meta.url).resolve('scorm-again')), '..', 'dist');
 
-export async function buildContentApp(
-  config: Config,
-  { database }: { database: Database },
-): Promise<FastifyInstance> {
+export interface ContentAppOptions {
+  database: Database;
+  /** The app's request metrics, when both run in one process (server.ts), so that /metrics covers content too. */
+  countRequests?: (app: FastifyInstance) => void;
+}
+
+export async function buildContentApp(config: Config, { database, countRequests }: ContentAppOptions): Promise<FastifyInstance> {
   // Signed tokens sit in the path, longer than the router's default 100-character parameter limit.
   const app = Fastify({ logger: { level: config.logLevel }, trustProxy: config.trustProxy, routerOptions: { maxParamLength: 1000 } });
+  countRequests?.(app);
   const store = new LocalContentStore(config.dataDir);
   // Versions are immutable, so their storage location can be cached; a deleted course stops being served within
   // CACHE_MS (its files are removed at once anyway).

@@ -4,7 +4,7 @@
 // exist, so the endpoint does not announce itself to people who may not use it (a 401 would invite token guessing).
 // A misconfigured scraper still shows up at once: its target is down in Prometheus.
 import { sql } from 'drizzle-orm';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Config } from '../config.js';
@@ -26,26 +26,38 @@ function processMetrics(): Registry {
 
 const statusClass = (statusCode: number) => `${Math.floor(statusCode / 100)}xx`;
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    metrics: {
+      /** Counts another Fastify app's requests here too (the content origin, in the same process); call before its routes. */
+      countRequests(other: FastifyInstance): void;
+    };
+  }
+}
+
 export default fp<{ config: Config }>(
   async (app, { config }) => {
     const registry = new Registry();
 
     // Labelled by the route's pattern (`/api/courses/:id`), never the URL, so there is one series per route and
-    // not one per id; a request that matched no route is `unmatched`.
-    const labelNames = ['method', 'route', 'status_class'] as const;
-    const requests = new Counter({ name: 'sunscorm_http_requests_total', help: 'HTTP requests answered, by method, route pattern and status class.', labelNames, registers: [registry] });
+    // not one per id; a request that matched no route is `unmatched`. `origin`: the app or the content origin.
+    const labelNames = ['origin', 'method', 'route', 'status_class'] as const;
+    const requests = new Counter({ name: 'sunscorm_http_requests_total', help: 'HTTP requests answered, by origin (app or content), method, route pattern and status class.', labelNames, registers: [registry] });
     const latency = new Histogram({
       name: 'sunscorm_http_request_duration_seconds',
-      help: 'Time from receiving an HTTP request to sending its answer, by method, route pattern and status class.',
+      help: 'Time from receiving an HTTP request to sending its answer, by origin (app or content), method, route pattern and status class.',
       labelNames,
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry],
     });
-    app.addHook('onResponse', async (request, reply) => {
-      const labels = { method: request.method, route: request.routeOptions.url ?? 'unmatched', status_class: statusClass(reply.statusCode) };
-      requests.inc(labels);
-      latency.observe(labels, reply.elapsedTime / 1000);
-    });
+    const countRequests = (target: FastifyInstance, origin: 'app' | 'content') =>
+      target.addHook('onResponse', async (request, reply) => {
+        const labels = { origin, method: request.method, route: request.routeOptions.url ?? 'unmatched', status_class: statusClass(reply.statusCode) };
+        requests.inc(labels);
+        latency.observe(labels, reply.elapsedTime / 1000);
+      });
+    countRequests(app, 'app');
+    app.decorate('metrics', { countRequests: (other: FastifyInstance) => countRequests(other, 'content') });
 
     const jobRuns = new Counter({ name: 'sunscorm_job_runs_total', help: 'Background job runs finished by this process (succeeded or failed), by kind.', labelNames: ['kind'], registers: [registry] });
     const jobFailures = new Counter({ name: 'sunscorm_job_failures_total', help: 'Background job runs that failed, by kind.', labelNames: ['kind'], registers: [registry] });

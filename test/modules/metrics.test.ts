@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import t from 'tap';
 import { loadConfig } from '../../src/config.js';
+import { buildContentApp } from '../../src/content/content-app.js';
 import { ValidationError } from '../../src/lib/errors.js';
 import { apiToken, bearer, browser, buildTestApp, createOperator, createTenant, unique } from '../helpers/build-app.js';
 
@@ -113,13 +114,25 @@ t.test('requests are counted by route pattern, method and status class, never by
   t.equal((await app.inject({ method: 'GET', url: stray })).statusCode, 404);
 
   const text = await scrape();
-  const labels = { method: 'GET', route: '/api/courses/:id', status_class: '4xx' };
+  const labels = { origin: 'app', method: 'GET', route: '/api/courses/:id', status_class: '4xx' };
   t.ok((sample(text, 'sunscorm_http_requests_total', labels) ?? 0) >= 2, 'the course lookups, under their pattern');
   t.ok((sample(text, 'sunscorm_http_request_duration_seconds_count', labels) ?? 0) >= 2, 'and their latency');
   t.ok(sample(text, 'sunscorm_http_request_duration_seconds_bucket', { ...labels, le: '+Inf' }), 'latency buckets');
-  t.ok((sample(text, 'sunscorm_http_requests_total', { method: 'GET', route: 'unmatched', status_class: '4xx' }) ?? 0) >= 1, 'a URL matching no route');
+  t.ok((sample(text, 'sunscorm_http_requests_total', { origin: 'app', method: 'GET', route: 'unmatched', status_class: '4xx' }) ?? 0) >= 1, 'a URL matching no route');
   for (const id of ids) t.notMatch(text, id, 'no raw id in any label');
   t.notMatch(text, 'no-such-page', 'no raw unknown path');
+});
+
+t.test('the content origin’s requests are counted too, under origin="content"', async (t) => {
+  const content = await buildContentApp(ctx.config, { database: ctx.database, countRequests: app.metrics.countRequests });
+  t.teardown(() => content.close());
+  const token = unique('forged');
+  t.equal((await content.inject({ method: 'GET', url: `/c/${token}/index.html` })).statusCode, 403);
+
+  const text = await scrape();
+  t.ok((sample(text, 'sunscorm_http_requests_total', { origin: 'content', method: 'GET', route: '/c/:token/*', status_class: '4xx' }) ?? 0) >= 1);
+  t.notOk(sample(text, 'sunscorm_http_requests_total', { origin: 'app', route: '/c/:token/*' }), 'not mixed with the app’s');
+  t.notMatch(text, token, 'no raw token in any label');
 });
 
 t.test('job runs, failures and durations are counted by kind', async (t) => {
