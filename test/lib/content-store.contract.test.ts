@@ -4,7 +4,7 @@
 // whichever store the operator configures.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -152,18 +152,22 @@ function contract(name: string, open: () => Promise<{ store: ContentStore; dataD
       }
     });
 
-    t.test('a source stream that fails half way leaves nothing under the key', async (t) => {
-      const key = `${prefix}/broken.bin`;
-      let sent = 0;
-      const failing = new Readable({
-        read() {
-          if (sent >= 256 * 1024) return this.destroy(new Error('the producer died'));
-          sent += 64 * 1024;
-          this.push(Buffer.alloc(64 * 1024, 7));
-        },
-      });
-      await t.rejects(store.put(key, failing, { contentType: 'application/pdf' }), /the producer died/);
-      t.equal(await store.exists(key), false);
+    t.test('a source stream that fails half way leaves nothing under the key (known and unknown length)', async (t) => {
+      const failing = () => {
+        let sent = 0;
+        return new Readable({
+          read() {
+            if (sent >= 256 * 1024) return this.destroy(new Error('the producer died'));
+            sent += 64 * 1024;
+            this.push(Buffer.alloc(64 * 1024, 7));
+          },
+        });
+      };
+      for (const size of [undefined, 1024 * 1024]) {
+        const key = `${prefix}/broken-${size ?? 'unknown'}.bin`;
+        await t.rejects(store.put(key, failing(), { contentType: 'application/pdf', size }), /the producer died/);
+        t.equal(await store.exists(key), false, `${key}: no object`);
+      }
     });
 
     t.test('a stream shorter than its declared size is refused and leaves nothing', async (t) => {
@@ -235,6 +239,21 @@ t.test('S3 spools an unknown-length stream in DATA_DIR/tmp and removes the spool
   t.equal((await store.get('spool/check.bin')).size, 300 * 1024);
   const left = existsSync(join(dataDir, 'tmp')) ? await readdir(join(dataDir, 'tmp')) : [];
   t.same(left, [], 'no spool file left behind');
+});
+
+t.test('with S3 configured, package content is still staged, published and removed on the local disk', async (t) => {
+  const endpoint = await startS3();
+  const dataDir = await mkdtemp(join(tmpdir(), 'sunscorm-store-'));
+  t.teardown(() => rm(dataDir, { recursive: true, force: true }));
+  const store = createContentStore(loadConfig({ ...s3Env(endpoint), DATA_DIR: dataDir }), quiet);
+  const staging = await store.createStaging();
+  await writeFile(join(staging, 'index.html'), '<p>hi</p>');
+  await store.publish(staging, 'tenant-1/version-1');
+  const root = store.localRoot('tenant-1/version-1');
+  t.equal(root, join(dataDir, 'content', 'tenant-1', 'version-1'));
+  t.equal(await readFile(join(root, 'index.html'), 'utf8'), '<p>hi</p>', 'the content origin serves it from here');
+  await store.remove('tenant-1/version-1');
+  t.notOk(existsSync(root));
 });
 
 t.test('without S3_BUCKET the store is the local directory (today\'s behaviour)', async (t) => {
