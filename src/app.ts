@@ -27,6 +27,10 @@ import lrsRoutes from './modules/xapi/lrs.routes.js';
 import statementBrowserRoutes from './modules/xapi/statement-browser.routes.js';
 import cmi5Routes from './modules/cmi5/cmi5.routes.js';
 import { authenticateSession } from './modules/cmi5/session-guard.js';
+// What the cross-cutting plugins need from modules is handed to them here (plugins import no module).
+import * as accounts from './modules/accounts/accounts.service.js';
+import { recordAuditEvents } from './modules/audit/audit.service.js';
+import * as jobStore from './modules/jobs/jobs.queries.js';
 
 export interface BuildOptions {
   /** Use this open database (tests); otherwise open the one the config names and migrate it. */
@@ -47,10 +51,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(securityPlugin, { config });
   await app.register(rateLimitPlugin, { config });
   await app.register(viewsPlugin, { production: config.nodeEnv === 'production' });
-  await app.register(authPlugin, { config });
+  await app.register(authPlugin, { config, accounts });
   await app.register(tenancyPlugin);
-  await app.register(auditPlugin);
-  await app.register(jobsPlugin);
+  await app.register(auditPlugin, { recordAuditEvents });
+  await app.register(jobsPlugin, { store: jobStore });
   await app.register(metricsPlugin, { config });
 
   // S3_BUCKET set: generated files in the bucket (package content stays on this disk for now).

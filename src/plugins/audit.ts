@@ -1,9 +1,17 @@
 // `request.audit(action, entity, meta)` records who did what. Events are queued during the request and written just
 // before a successful response is sent, so a failed action leaves no "succeeded" row. Writing the audit row must
-// never break the user's action: a failure is logged loudly and the response goes out.
+// never break the user's action: a failure is logged loudly and the response goes out. The rows are written by the
+// audit module: app.ts passes its `recordAuditEvents` in, so this plugin imports no module.
 import type { FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { insertAuditEvents, type NewAuditEvent } from '../modules/audit/audit.queries.js';
+import type { Db } from '../db/client.js';
+import type { auditEvents } from '../db/schema/index.js';
+
+type NewAuditEvent = typeof auditEvents.$inferInsert;
+
+export interface AuditPluginOptions {
+  recordAuditEvents(db: Db, events: NewAuditEvent[]): Promise<unknown>;
+}
 
 export interface AuditEntity {
   type: string;
@@ -44,11 +52,11 @@ function toEvent(
   };
 }
 
-export default fp(
-  async (app) => {
+export default fp<AuditPluginOptions>(
+  async (app, { recordAuditEvents }) => {
     const write = async (request: FastifyRequest, events: NewAuditEvent[]) => {
       try {
-        await insertAuditEvents(app.db, events);
+        await recordAuditEvents(app.db, events);
       } catch (err) {
         request.log.error({ err, events }, 'AUDIT WRITE FAILED: events were not recorded');
       }

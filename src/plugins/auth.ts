@@ -1,16 +1,29 @@
 // Who is calling. Browsers carry a session cookie: a JWT (signed with @fastify/jwt) naming a session row, checked
 // on every request so that sign-out or deactivation ends access at once. API clients carry `Authorization: Bearer`
 // with an opaque token whose SHA-256 is looked up. A request with an Authorization header never falls back to the
-// cookie. `requireUser` and `requireRole` guard routes.
+// cookie. `requireUser` and `requireRole` guard routes. Sessions and tokens belong to the accounts module: app.ts
+// passes its functions in (`accounts`), so this plugin imports no module.
 import fastifyJwt from '@fastify/jwt';
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
+import type { Db } from '../db/client.js';
 import type { UserRole } from '../db/schema/index.js';
 import { ForbiddenError, UnauthorizedError } from '../lib/errors.js';
-import { purgeDeadCredentials, type Principal } from '../modules/accounts/accounts.queries.js';
-import { principalFromSession, principalFromToken, startSession } from '../modules/accounts/accounts.service.js';
+import type { Principal } from '../lib/principal.js';
 import { cookieName } from './security.js';
+
+/** What this plugin needs from the accounts module (app.ts passes accounts.service). */
+export interface AuthAccounts {
+  principalFromSession(db: Db, sessionId: string): Promise<Principal | null>;
+  principalFromToken(db: Db, token: string): Promise<Principal | null>;
+  startSession(
+    db: Db,
+    account: { userId: string; tenantId: string | null },
+    meta: { ip: string; userAgent: string | null; ttlHours: number },
+  ): Promise<{ sessionId: string }>;
+  purgeDeadCredentials(db: Db, options: { graceHours: number }): Promise<unknown>;
+}
 
 declare module '@fastify/jwt' {
   // request.user is declared (and decorated with null) by @fastify/jwt; we fill it with our principal.
@@ -37,8 +50,9 @@ declare module 'fastify' {
   }
 }
 
-export default fp<{ config: Config }>(
-  async (app, { config }) => {
+export default fp<{ config: Config; accounts: AuthAccounts }>(
+  async (app, { config, accounts }) => {
+    const { principalFromSession, principalFromToken, startSession, purgeDeadCredentials } = accounts;
     await app.register(fastifyJwt, { secret: config.sessionSecret });
     const cookieOptions = { httpOnly: true, sameSite: 'lax' as const, secure: config.cookieSecure, path: '/' };
     // `sun_session`, or `__Host-sun_session` over https (no other origin, not even a sub-domain, can set it).

@@ -1,12 +1,24 @@
 // Background jobs in Postgres. `app.jobs.enqueue()` stores a job; this process's runner claims queued jobs one at a
 // time (woken at once for its own jobs, polling for others'), reports throttled progress, and records the result or
-// a person-readable error. Pages poll the job row, so any process can show any job's state.
+// a person-readable error. Pages poll the job row, so any process can show any job's state. The rows are the jobs
+// module's: app.ts passes its queries in (`store`), so this plugin imports no module.
 import type { FastifyBaseLogger } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Db } from '../db/client.js';
 import type { Job } from '../db/schema/index.js';
 import { DomainError } from '../lib/errors.js';
-import * as q from '../modules/jobs/jobs.queries.js';
+
+/** The job rows the runner works on (the jobs module's queries, passed in by app.ts). */
+export interface JobStore {
+  insertJob(db: Db, values: { tenantId: string; kind: string; input: Record<string, unknown>; createdBy: string | null }): Promise<Job>;
+  claimNextJob(db: Db, options: { kinds: string[] }): Promise<Job | null>;
+  updateJobProgress(db: Db, values: { jobId: string; progress: number; message: string }): Promise<unknown>;
+  finishJob(
+    db: Db,
+    values: { jobId: string; result?: Record<string, unknown>; error?: { code: string; message: string; details?: unknown } },
+  ): Promise<unknown>;
+  failAbandonedJobs(db: Db, options: { olderThanMinutes: number }): Promise<unknown>;
+}
 
 export type JobHandler = (job: Job, progress: (percent: number, message: string) => void) => Promise<Record<string, unknown>>;
 
@@ -24,6 +36,7 @@ export class JobRunner {
   constructor(
     private readonly db: Db,
     private readonly log: FastifyBaseLogger,
+    private readonly q: JobStore,
   ) {}
 
   register(kind: string, handler: JobHandler) {
@@ -46,7 +59,7 @@ export class JobRunner {
   }
 
   async enqueue(values: { tenantId: string; kind: string; input: Record<string, unknown>; createdBy: string | null }) {
-    const job = await q.insertJob(this.db, values);
+    const job = await this.q.insertJob(this.db, values);
     this.wake();
     return job;
   }
@@ -90,7 +103,7 @@ export class JobRunner {
       if (this.stopped) return;
       let job: Job | null;
       try {
-        job = await q.claimNextJob(this.db, { kinds: [...this.handlers.keys()] });
+        job = await this.q.claimNextJob(this.db, { kinds: [...this.handlers.keys()] });
       } catch (err) {
         this.log.error({ err }, 'job runner could not claim a job');
         return;
@@ -108,7 +121,7 @@ export class JobRunner {
       const now = Date.now();
       if (now - lastWrite < 400 && percent < 100) return;
       lastWrite = now;
-      pending = pending.then(() => q.updateJobProgress(this.db, { jobId: job.id, progress: Math.round(percent), message })).catch(() => {});
+      pending = pending.then(() => this.q.updateJobProgress(this.db, { jobId: job.id, progress: Math.round(percent), message })).catch(() => {});
     };
     const started = performance.now();
     let seconds: number | null = null;
@@ -116,7 +129,7 @@ export class JobRunner {
       const result = await handler(job, progress);
       seconds = (performance.now() - started) / 1000;
       await pending;
-      await q.finishJob(this.db, { jobId: job.id, result });
+      await this.q.finishJob(this.db, { jobId: job.id, result });
       this.tell({ kind: job.kind, failed: false, seconds });
     } catch (error) {
       // A success that could not be recorded is recorded below as a failure, and told as one.
@@ -124,7 +137,7 @@ export class JobRunner {
       await pending;
       const known = error instanceof DomainError;
       if (!known) this.log.error({ err: error, jobId: job.id, kind: job.kind }, 'job failed');
-      await q
+      await this.q
         .finishJob(this.db, {
           jobId: job.id,
           error: known
@@ -142,12 +155,12 @@ declare module 'fastify' {
   }
 }
 
-export default fp(
-  async (app) => {
-    const runner = new JobRunner(app.db, app.log);
+export default fp<{ store: JobStore }>(
+  async (app, { store }) => {
+    const runner = new JobRunner(app.db, app.log, store);
     app.decorate('jobs', runner);
     app.addHook('onReady', async () => {
-      await q.failAbandonedJobs(app.db, { olderThanMinutes: 60 }).catch((err) => app.log.error({ err }, 'could not fail abandoned jobs'));
+      await store.failAbandonedJobs(app.db, { olderThanMinutes: 60 }).catch((err) => app.log.error({ err }, 'could not fail abandoned jobs'));
       runner.start();
     });
     app.addHook('onClose', () => runner.stop());

@@ -2,20 +2,10 @@
 import { and, count, desc, eq, gt, ilike, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { apiTokens, sessions, tenants, users, type TenantRole, type User, type UserRole } from '../../db/schema/index.js';
+import type { Principal } from '../../lib/principal.js';
 
-/** What the rest of the app knows about who is calling. Never carries the password hash. */
-export interface Principal {
-  userId: string;
-  tenantId: string | null;
-  tenantName: string | null;
-  tenantSlug: string | null;
-  role: UserRole;
-  email: string;
-  displayName: string;
-  via: 'session' | 'token';
-  /** The session row or API token row behind this request. */
-  credentialId: string;
-}
+// Defined in lib (the auth plugin uses it too); modules keep importing it from here.
+export type { Principal };
 
 export type PublicUser = Omit<User, 'passwordHash'>;
 

@@ -128,6 +128,17 @@ export async function signOut(db: Db, principal: Principal) {
   if (principal.via === 'session') await q.revokeSession(db, { sessionId: principal.credentialId });
 }
 
+/** The first owner of a new tenant (the operator's "new organisation"), in the caller's transaction. The caller has
+ * checked the input with accounts.rules; a taken email surfaces as a unique violation. */
+export function addFirstOwner(db: Db, owner: { tenantId: string; email: string; displayName: string; passwordHash: string }) {
+  return q.insertUser(db, { ...owner, role: 'owner' });
+}
+
+/** Deletes sessions and API tokens that expired or were revoked more than `graceHours` ago. */
+export function purgeDeadCredentials(db: Db, { graceHours }: { graceHours: number }) {
+  return q.purgeDeadCredentials(db, { graceHours });
+}
+
 export async function changePassword(
   db: Db,
   principal: Principal,

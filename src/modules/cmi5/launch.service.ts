@@ -10,10 +10,9 @@ import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '.
 import { hashSecret, isUuid } from '../../lib/ids.js';
 import type { Principal } from '../accounts/accounts.queries.js';
 import { encodeLaunchPath } from '../courses/courses.service.js';
-import { getRegistration, launchIsOpen, LaunchClosedError } from '../player/player.service.js';
-import { touchRegistration } from '../player/player.queries.js';
+import { getRegistration, launchIsOpen, LaunchClosedError, updateRegistrationProgress } from '../player/player.service.js';
 import { agentKey } from '../xapi/agents.js';
-import { saveDocument } from '../xapi/documents.queries.js';
+import { saveStateDocument } from '../xapi/registration-records.service.js';
 import { recordStatements } from '../xapi/statements.service.js';
 import { cachedPlan, planForVersion, type AuPlan, type Cmi5Plan } from './cmi5-plan.js';
 import * as q from './cmi5.queries.js';
@@ -101,13 +100,13 @@ export async function launchAu(
       ...(au.au.entitlementKey !== null ? { entitlementKey: { courseStructure: au.au.entitlementKey } } : {}),
     };
     const content = Buffer.from(JSON.stringify(launchData));
-    await saveDocument(tx, { tenantId: scope.tenantId, kind: 'state', activityId: au.lmsId, agentKey: agentKey(learner)!, registration: registration.id }, 'LMS.LaunchData', {
+    await saveStateDocument(tx, { tenantId: scope.tenantId, kind: 'state', activityId: au.lmsId, agentKey: agentKey(learner)!, registration: registration.id }, 'LMS.LaunchData', {
       contentType: 'application/json', content, etag: `"${createHash('sha1').update(content).digest('hex')}"`,
     });
     // The launch URL in the statement is the AU's own, without the parameters the LMS added (9.6.3.4).
     statements.push(launchedStatement({ id: randomUUID(), actor: learner, registration: registration.id, sessionId }, au, { mode, url: auUrl }));
     await recordStatements(tx, scope.tenantId, config.appOrigin, statements, 'cmi5-lms');
-    await touchRegistration(tx, scope, registration.completionStatus === 'not attempted' ? { completionStatus: 'incomplete', lastItemIdentifier: au.au.id } : { lastItemIdentifier: au.au.id });
+    await updateRegistrationProgress(tx, scope, registration.completionStatus === 'not attempted' ? { completionStatus: 'incomplete', lastItemIdentifier: au.au.id } : { lastItemIdentifier: au.au.id });
   });
   return { sessionId, launchUrl, inFrame, registrationId: registration.id };
 }
@@ -150,7 +149,7 @@ export async function satisfy(tx: Db, plan: Cmi5Plan, scope: Scope, learner: Jso
   rows.push({ nodeId: plan.pkg.lmsCourseId, satisfied: courseNow });
   if (courseNow) statements.push(satisfiedStatement(base(), plan, 'course'));
   await q.saveNodeStates(tx, scope, rows);
-  if (courseNow) await touchRegistration(tx, scope, { completionStatus: 'completed' }, { completed: true });
+  if (courseNow) await updateRegistrationProgress(tx, scope, { completionStatus: 'completed' }, { completed: true });
   return statements;
 }
 

@@ -5,8 +5,7 @@ import type { Db } from '../../db/client.js';
 import type { Cmi5Session } from '../../db/schema/index.js';
 import { hashSecret, isUuid, safeEqual } from '../../lib/ids.js';
 import { parseDuration2004 } from '../player/cmi.js';
-import { launchIsOpen } from '../player/player.service.js';
-import { touchRegistration } from '../player/player.queries.js';
+import { launchIsOpen, updateRegistrationProgress } from '../player/player.service.js';
 import { agentKey } from '../xapi/agents.js';
 import type { DocumentAccess, LrsClient, SessionRules } from '../xapi/credentials.service.js';
 import { XapiError } from '../xapi/xapi-errors.js';
@@ -106,7 +105,7 @@ class AuSession implements SessionRules {
     if (!judged) return [];
     if (this.plan.aus.length === 1) {
       // A one-AU course's result is its AU's: passed or failed, with the score.
-      await touchRegistration(tx, scope, { successStatus: view.passed ? 'passed' : failed ? 'failed' : undefined, ...(scoreScaled !== null ? { scoreScaled } : {}) });
+      await updateRegistrationProgress(tx, scope, { successStatus: view.passed ? 'passed' : failed ? 'failed' : undefined, ...(scoreScaled !== null ? { scoreScaled } : {}) });
     }
     await q.saveNodeStates(tx, scope, [{ nodeId: au.lmsId, completed: view.completed, passed: view.passed, failed, scoreScaled }]);
     progress.results.set(au.lmsId, { completed: view.completed, passed: view.passed, waived: before?.waived ?? false });

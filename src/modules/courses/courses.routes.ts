@@ -14,7 +14,7 @@ import { NotFoundError, PayloadTooLargeError, ValidationError } from '../../lib/
 import { formatBytes } from '../../lib/zip.js';
 import { isUuid } from '../../lib/ids.js';
 import { ok, pageNumber, redirectAfterPost } from '../../lib/http.js';
-import { insertAuditEvents } from '../audit/audit.queries.js';
+import { recordAuditEvents } from '../audit/audit.service.js';
 import { findJob } from '../jobs/jobs.queries.js';
 import { importPackage, type ImportInput } from './courses.import.js';
 import { listCourses } from './courses.queries.js';
@@ -75,7 +75,7 @@ export default async function coursesRoutes(app: FastifyInstance, { config, stor
     const input = job.input as { path: string; filename: string | null; courseId?: string };
     try {
       const result = await importPackage(deps, { tenantId: job.tenantId, userId: job.createdBy, zipPath: input.path, filename: input.filename, courseId: input.courseId }, progress);
-      await insertAuditEvents(app.db, [{
+      await recordAuditEvents(app.db, [{
         tenantId: job.tenantId, actorId: job.createdBy, action: input.courseId ? 'course.version_added' : 'course.imported',
         entityType: 'course', entityId: result.course.id,
         metadata: { versionId: result.version.id, versionNumber: result.version.versionNumber, filename: input.filename, warnings: result.warnings.length, jobId: job.id },

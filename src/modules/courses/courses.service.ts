@@ -8,8 +8,8 @@ import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '.
 import { isUuid } from '../../lib/ids.js';
 import { contentBaseUrl } from '../../content/content-urls.js';
 import type { Principal } from '../accounts/accounts.queries.js';
-import { deleteCourseRegistrations } from '../player/purge.queries.js';
-import { deleteRegistrationRecords } from '../xapi/purge.queries.js';
+import { deleteCourseRegistrations } from '../player/player.service.js';
+import { purgeRegistrationRecords } from '../xapi/registration-records.service.js';
 import * as q from './courses.queries.js';
 import type { Item, ParsedPackage } from './manifest/types.js';
 
@@ -131,7 +131,7 @@ export async function purgeLearnerRecords(db: Db, actor: Principal, courseId: st
     const locked = await q.lockCourse(tx, scope);
     if (!locked || locked.status === 'active') throw new ConflictError('The course changed meanwhile: reload it and try again.');
     const registrationIds = await deleteCourseRegistrations(tx, scope);
-    const lrs = await deleteRegistrationRecords(tx, { tenantId: course.tenantId, registrationIds });
+    const lrs = await purgeRegistrationRecords(tx, { tenantId: course.tenantId, registrationIds });
     return { course, registrations: registrationIds.length, ...lrs };
   });
 }

@@ -2,9 +2,8 @@
 import type { Db } from '../../db/client.js';
 import { ValidationError, type FieldErrors } from '../../lib/errors.js';
 import { hashPassword } from '../../lib/passwords.js';
-import { insertUser } from '../accounts/accounts.queries.js';
 import { checkDisplayName, checkEmail, checkNewPassword, normaliseEmail } from '../accounts/accounts.rules.js';
-import { isUniqueViolation } from '../accounts/accounts.service.js';
+import { addFirstOwner, isUniqueViolation } from '../accounts/accounts.service.js';
 import { findTenantConflicts, insertTenant } from './operator.queries.js';
 
 export interface NewTenantInput {
@@ -49,7 +48,7 @@ export async function createTenant(db: Db, input: NewTenantInput) {
   try {
     return await db.transaction(async (tx) => {
       const tenant = await insertTenant(tx, { name, slug, domain });
-      const owner = await insertUser(tx, { tenantId: tenant.id, email: ownerEmail, displayName: ownerName, passwordHash, role: 'owner' });
+      const owner = await addFirstOwner(tx, { tenantId: tenant.id, email: ownerEmail, displayName: ownerName, passwordHash });
       return { tenant, owner };
     });
   } catch (error) {

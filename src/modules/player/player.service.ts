@@ -16,6 +16,7 @@ import { recordScormActivity } from '../xapi/scorm-recording.service.js';
 import { launchedStatement } from '../xapi/scorm-statements.js';
 import { seedCmi, type LaunchMode, type Standard } from './cmi.js';
 import * as q from './player.queries.js';
+import * as purgeQueries from './purge.queries.js';
 import { recomputeResult } from './results.js';
 import { activityTreeFor, isNavigationRequest, isSequenced, openSession, requestNavigation, type SequencingSnapshot } from './sequencing.service.js';
 import { planFor, type VersionPlan } from './version-plan.js';
@@ -232,4 +233,16 @@ export async function prepareRuntime(db: Db, config: Config, grant: RuntimeGrant
 export function learnerName(displayName: string): string {
   const parts = displayName.trim().split(/\s+/);
   return parts.length < 2 ? displayName : `${parts.at(-1)}, ${parts.slice(0, -1).join(' ')}`;
+}
+
+// Other modules change registration rows only through these two (reads may use player.queries directly).
+
+/** Records a registration's progress reported by another runtime (cmi5 launches and results), in the caller's transaction. */
+export function updateRegistrationProgress(...args: Parameters<typeof q.touchRegistration>) {
+  return q.touchRegistration(...args);
+}
+
+/** Deletes a course's registrations and their attempts (an owner's purge of learner records); returns their ids. */
+export function deleteCourseRegistrations(...args: Parameters<typeof purgeQueries.deleteCourseRegistrations>) {
+  return purgeQueries.deleteCourseRegistrations(...args);
 }
