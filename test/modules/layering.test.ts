@@ -11,7 +11,7 @@ const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../../src');
 interface Import {
   /** The importing file, relative to src/ ("plugins/auth.ts"). */
   file: string;
-  /** The imported file, relative to src/ with a .ts ending ("modules/accounts/accounts.queries.ts"). */
+  /** The imported file, relative to src/ with a .ts ending ("modules/accounts/accounts.queries.ts"), or the package. */
   target: string;
   /** Named bindings (`import { a, b as c }` gives a and b); '*' for a namespace import. */
   names: string[];
@@ -30,8 +30,7 @@ function importsOf(path: string): Import[] {
   const file = relative(SRC, path);
   const found: Import[] = [];
   const add = (specifier: string, clause: string) => {
-    if (!specifier.startsWith('.')) return; // packages and node: built-ins
-    const target = relative(SRC, resolve(dirname(path), specifier)).replace(/\.js$/, '.ts');
+    const target = specifier.startsWith('.') ? relative(SRC, resolve(dirname(path), specifier)).replace(/\.js$/, '.ts') : specifier;
     const braces = /\{([^}]*)\}/.exec(clause);
     const names = braces
       ? braces[1]!.split(',').map((n) => n.trim().replace(/^type\s+/, '').split(/\s+as\s+/)[0]!).filter(Boolean)
@@ -51,14 +50,20 @@ const show = (list: Import[]) => list.map((i) => `${i.file} -> ${i.target}`);
 t.test('the source tree was read (a broken reader would make every rule below pass)', async (t) => {
   t.ok(imports.length > 200, `${imports.length} imports read`);
   t.ok(imports.some((i) => i.file === 'app.ts' && i.target === 'plugins/auth.ts'), 'app.ts registers the auth plugin');
+  t.ok(imports.some((i) => i.file.endsWith('.routes.ts') && i.target === 'fastify'), 'routes import fastify (packages are read too)');
 });
 
 t.test('plugins get what they need from modules through app.ts, never by importing module files', async (t) => {
   t.same(show(imports.filter((i) => i.file.startsWith('plugins/') && i.target.startsWith('modules/'))), []);
 });
 
-t.test('the database layer (schema, client, migrations) imports no module', async (t) => {
-  t.same(show(imports.filter((i) => i.file.startsWith('db/') && i.target.startsWith('modules/'))), []);
+t.test('the database layer (schema, client, migrations) and lib import no module', async (t) => {
+  t.same(show(imports.filter((i) => /^(db|lib)\//.test(i.file) && i.target.startsWith('modules/'))), []);
+});
+
+t.test('inside a module only the routes speak HTTP: services, queries and helpers import no Fastify', async (t) => {
+  const http = imports.filter((i) => moduleOf(i.file) && !i.file.endsWith('.routes.ts') && /^(fastify|@fastify\/|fastify-plugin)/.test(i.target));
+  t.same(show(http), []);
 });
 
 t.test("no module imports another module's routes", async (t) => {
