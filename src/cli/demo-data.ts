@@ -45,3 +45,21 @@ export async function seedDemoData(db: Db, { production }: { production: boolean
     return { seeded: true, tenantId: tenant.id, credentials } as const;
   });
 }
+
+/**
+ * The demo logins as a short plain block for a person reading the terminal (not log lines): where to go (when a
+ * server is running), then one line per user. Shown once, when the demo data is created.
+ */
+export function demoLoginsText(credentials: { email: string; password: string; role: UserRole }[], appUrl: string | null): string {
+  const where = appUrl ? `Open ${appUrl.replace(/\/+$/, '')}/ and sign in with:` : 'Sign in with:';
+  const width = (key: 'email' | 'password') => Math.max(...credentials.map((c) => c[key].length)) + 2;
+  const lines = credentials.map((c) => `  ${c.email.padEnd(width('email'))}${c.password.padEnd(width('password'))}${c.role}`);
+  const random = credentials.some((c) => c.password !== DEMO_PASSWORD);
+  return [
+    `Created the demo tenant "Acme Learning". ${where}`,
+    '',
+    ...lines,
+    ...(random ? ['', 'These passwords are random and shown only this once.'] : []),
+    '',
+  ].join('\n');
+}

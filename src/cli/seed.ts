@@ -2,7 +2,7 @@
 import { loadConfig } from '../config.js';
 import { openDatabase } from '../db/client.js';
 import { runMigrations } from '../db/migrate.js';
-import { seedDemoData } from './demo-data.js';
+import { demoLoginsText, seedDemoData } from './demo-data.js';
 
 const config = loadConfig();
 const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
@@ -12,8 +12,7 @@ try {
   if (!result.seeded) {
     console.log(`Nothing seeded: ${result.reason}.`);
   } else {
-    console.log('Created the demo tenant "Acme Learning". Sign in with:');
-    for (const c of result.credentials) console.log(`  ${c.email.padEnd(26)} ${c.password}  (${c.role})`);
+    console.log(demoLoginsText(result.credentials, null));
   }
 } finally {
   await database.close();

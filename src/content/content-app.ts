@@ -7,6 +7,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import { LocalContentStore } from '../lib/content-store.js';
+import { loggerOptions } from '../lib/logger.js';
 import { unsafeNameReason } from '../lib/zip.js';
 import { findVersionStorage } from '../modules/courses/courses.queries.js';
 import { readContentGrant } from './content-urls.js';
@@ -43,7 +44,7 @@ export interface ContentAppOptions {
 
 export async function buildContentApp(config: Config, { database, countRequests }: ContentAppOptions): Promise<FastifyInstance> {
   // Signed tokens sit in the path, longer than the router's default 100-character parameter limit.
-  const app = Fastify({ logger: { level: config.logLevel }, trustProxy: config.trustProxy, routerOptions: { maxParamLength: 1000 } });
+  const app = Fastify({ logger: loggerOptions(config), trustProxy: config.trustProxy, routerOptions: { maxParamLength: 1000 } });
   countRequests?.(app);
   const store = new LocalContentStore(config.dataDir);
   // Versions are immutable, so their storage location can be cached; a deleted course stops being served within

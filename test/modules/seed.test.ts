@@ -1,7 +1,7 @@
 import { count } from 'drizzle-orm';
 import t from 'tap';
 import { tenants } from '../../src/db/schema/index.js';
-import { DEMO_PASSWORD, DEMO_USERS, seedDemoData } from '../../src/cli/demo-data.js';
+import { DEMO_PASSWORD, DEMO_USERS, demoLoginsText, seedDemoData } from '../../src/cli/demo-data.js';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { openEmptyDatabase } from '../helpers/database.js';
@@ -39,4 +39,13 @@ t.test('in production the demo users get random passwords, never the known one',
   const admin = result.credentials.find((c) => c.email === 'admin@acme.test')!;
   const real = await app.inject({ method: 'POST', url: '/api/auth/token', payload: { email: admin.email, password: admin.password } });
   t.equal(real.statusCode, 200);
+});
+
+t.test('the demo logins are printed as a short plain block: where to go, then each email, password and role', async (t) => {
+  const credentials = DEMO_USERS.map((u) => ({ email: u.email, password: DEMO_PASSWORD, role: u.role }));
+  const text = demoLoginsText(credentials, 'http://127.0.0.1:3000');
+  t.notMatch(text, /^\s*\{/m, 'not JSON log lines');
+  t.match(text, /Open http:\/\/127\.0\.0\.1:3000\/ and sign in with/);
+  for (const user of DEMO_USERS) t.match(text, new RegExp(`^ +${user.email} +${DEMO_PASSWORD} +${user.role}$`, 'm'), user.email);
+  t.match(demoLoginsText(credentials, null), /^Created the demo tenant "Acme Learning"\. Sign in with:$/m, 'npm run seed: no server to open');
 });
