@@ -3,7 +3,7 @@
 # Not built on the project's machines (they have no Docker engine); see docker-compose.yml for a local stack.
 
 # ---- build: install everything, compile TypeScript to dist/, then drop dev dependencies ----
-FROM node:20-bookworm-slim AS build
+FROM node:22-bookworm-slim AS build
 WORKDIR /app
 # Puppeteer must never fetch a browser of its own: the runtime image uses Debian's Chromium.
 ENV PUPPETEER_SKIP_DOWNLOAD=true
@@ -15,7 +15,7 @@ COPY . .
 RUN npm run build && npm prune --omit=dev
 
 # ---- runtime ----
-FROM node:20-bookworm-slim
+FROM node:22-bookworm-slim
 # chromium + fonts-liberation: PDF export renders pages in headless Chromium, and PDFs need real fonts.
 # tini: PID 1 that forwards SIGTERM (server.ts closes cleanly on it) and reaps Chromium's child processes.
 RUN apt-get update \
@@ -52,7 +52,7 @@ USER sunscorm
 # 3000: the app; 3001: package content on its own origin (CONTENT_ORIGIN must point at it).
 EXPOSE 3000 3001
 
-# The slim image has no curl; Node 20 has fetch. /health answers 503 when the database does not.
+# The slim image has no curl; Node has fetch. /health answers 503 when the database does not.
 # start-period covers the first start of an embedded database (initdb takes a few seconds).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"]
