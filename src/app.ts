@@ -4,6 +4,7 @@ import type { Config } from './config.js';
 import type { Database } from './db/client.js';
 import { loggerOptions } from './lib/logger.js';
 import { createContentStore } from './lib/storage.js';
+import apiDocsPlugin from './plugins/api-docs.js';
 import auditPlugin from './plugins/audit.js';
 import authPlugin from './plugins/auth.js';
 import dbPlugin from './plugins/db.js';
@@ -57,6 +58,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(auditPlugin, { recordAuditEvents });
   await app.register(jobsPlugin, { store: jobStore });
   await app.register(metricsPlugin, { config });
+  // Before the routes: it reads every /api route's schema as the route is added.
+  await app.register(apiDocsPlugin);
 
   // S3_BUCKET set: generated files in the bucket (package content stays on this disk for now).
   const store = createContentStore(config, app.log);

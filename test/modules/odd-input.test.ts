@@ -6,6 +6,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import t, { type Test } from 'tap';
 import { apiToken, bearer, browser, buildTestAppWithContent, createOperator, createTenant, type Browser } from '../helpers/build-app.js';
 import { importPackage, learnerSession } from '../helpers/player.js';
+import { routesOf } from '../helpers/routes.js';
 import { importCmi5 } from './cmi5/helpers.js';
 import { lrsClient, statement } from './xapi/helpers.js';
 
@@ -201,29 +202,6 @@ t.test('cmi5: odd AU numbers, reasons and fetch keys', async (t) => {
 });
 
 // ---- every route, with odd values in its parameters, query and body ----
-
-interface Route {
-  method: string;
-  path: string;
-}
-
-/** The app's routes, read from Fastify's own route tree (one line per node, children indented under parents). */
-function routesOf(server: FastifyInstance): Route[] {
-  const routes: Route[] = [];
-  const stack: { depth: number; path: string }[] = [];
-  for (const line of server.printRoutes({ commonPrefix: false }).split('\n')) {
-    const match = /^([│\s]*)(?:└──|├──) (.+?) \(([A-Z, ]+)\)$/.exec(line);
-    if (!match) continue;
-    const depth = match[1]!.length;
-    while (stack.length && stack.at(-1)!.depth >= depth) stack.pop();
-    const parent = stack.at(-1)?.path ?? '';
-    const segment = match[2]!;
-    const path = parent === '' ? segment : `${parent}${parent.endsWith('/') || segment.startsWith('/') ? '' : '/'}${segment}`;
-    stack.push({ depth, path });
-    for (const method of match[3]!.split(', ')) if (!['HEAD', 'OPTIONS'].includes(method)) routes.push({ method, path });
-  }
-  return routes;
-}
 
 const ODD = [
   { name: 'NUL', text: NUL, inUrl: 'a%00b' },

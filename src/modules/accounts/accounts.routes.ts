@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { Config } from '../../config.js';
 import { DomainError, RateLimitedError, ValidationError } from '../../lib/errors.js';
+import { Nullable, Open, responses, Timestamp } from '../../lib/api-schema.js';
 import { ok, safeNextPath } from '../../lib/http.js';
 import type { Principal } from './accounts.queries.js';
 import * as accounts from './accounts.service.js';
@@ -13,6 +14,15 @@ const TokenRequest = Type.Object({
   email: Type.String({ maxLength: 254 }),
   password: Type.String({ maxLength: 1000 }),
   organisation: Type.Optional(Type.String({ maxLength: 100 })),
+});
+
+/** Who the caller is: what `describe` returns. */
+const Me = Open({
+  id: Type.String(),
+  email: Type.String(),
+  displayName: Type.String(),
+  role: Type.String({ description: 'owner, admin, author or learner; operator for the platform operator.' }),
+  tenant: Nullable(Open({ id: Type.String(), name: Type.Optional(Nullable(Type.String())), slug: Type.Optional(Nullable(Type.String())) })),
 });
 
 interface LoginForm {
@@ -111,7 +121,15 @@ export default async function accountsRoutes(app: FastifyInstance, { config }: {
 
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
 
-  api.post('/api/auth/token', { schema: { body: TokenRequest }, config: { csrf: false } }, async (request, reply) => {
+  api.post('/api/auth/token', {
+    schema: {
+      summary: 'Exchange an email and password for a Bearer token',
+      security: [],
+      body: TokenRequest,
+      response: responses({ 200: Open({ token: Type.String(), tokenType: Type.Literal('Bearer'), expiresAt: Timestamp, user: Me }) }),
+    },
+    config: { csrf: false },
+  }, async (request, reply) => {
     const account = await authenticate(request, request.body);
     const issued = await accounts.issueApiToken(app.db, account, { ttlHours: config.apiTokenTtlHours });
     request.audit('auth.token_issued', { type: 'api_token', id: issued.tokenId }, {}, { tenantId: account.tenantId, actorId: account.userId });
@@ -119,7 +137,7 @@ export default async function accountsRoutes(app: FastifyInstance, { config }: {
     return ok(reply, { token: issued.token, tokenType: 'Bearer', expiresAt: issued.expiresAt.toISOString(), user: describe(principal!) });
   });
 
-  api.get('/api/me', { preHandler: app.requireUser }, async (request, reply: FastifyReply) => ok(reply, describe(request.user!)));
+  api.get('/api/me', { preHandler: app.requireUser, schema: { summary: 'The signed-in caller', response: responses({ 200: Me }) } }, async (request, reply: FastifyReply) => ok(reply, describe(request.user!)));
 }
 
 export function describe(principal: Principal) {

@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { TENANT_ROLES } from '../../db/schema/index.js';
 import { ValidationError } from '../../lib/errors.js';
+import { IdParams, Nullable, Open, Page, responses, Timestamp } from '../../lib/api-schema.js';
 import { ok, pageNumber, redirectAfterPost } from '../../lib/http.js';
 import { listUsers } from '../accounts/accounts.queries.js';
 import { isTenantRole } from '../accounts/accounts.rules.js';
@@ -24,7 +25,24 @@ interface UserForm {
 }
 
 const RoleSchema = Type.Union(TENANT_ROLES.map((role) => Type.Literal(role)));
-const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
+const User = Open({
+  id: Type.String(),
+  email: Type.String(),
+  displayName: Type.String(),
+  role: Type.String(),
+  isActive: Type.Boolean(),
+  lastLoginAt: Type.Optional(Nullable(Timestamp)),
+  createdAt: Type.Optional(Timestamp),
+});
+const AuditEvent = Open({
+  id: Type.Integer(),
+  actorId: Nullable(Type.String()),
+  action: Type.String(),
+  entityType: Type.String(),
+  entityId: Nullable(Type.String()),
+  metadata: Open({}),
+  createdAt: Timestamp,
+});
 
 export default async function adminRoutes(app: FastifyInstance) {
   const adminOnly = { preHandler: app.requireRole('owner', 'admin') };
@@ -100,7 +118,11 @@ export default async function adminRoutes(app: FastifyInstance) {
 
   api.get('/api/users', {
     ...adminOnly,
-    schema: { querystring: Type.Object({ q: Type.Optional(Type.String({ maxLength: 200 })), role: Type.Optional(RoleSchema), page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100000 })) }) },
+    schema: {
+      summary: 'List the organisation\'s users',
+      querystring: Type.Object({ q: Type.Optional(Type.String({ maxLength: 200 })), role: Type.Optional(RoleSchema), page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100000 })) }),
+      response: responses({ 200: Page(User) }),
+    },
   }, async (request, reply) => {
     const page = request.query.page ?? 1;
     const { rows, total } = await listUsers(app.db, { tenantId: request.tenantId(), search: request.query.q, role: request.query.role, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
@@ -109,21 +131,27 @@ export default async function adminRoutes(app: FastifyInstance) {
 
   api.post('/api/users', {
     ...adminOnly,
-    schema: { body: Type.Object({ email: Type.String({ maxLength: 254 }), displayName: Type.String({ maxLength: 200 }), role: RoleSchema, password: Type.String({ maxLength: 1000 }) }) },
+    schema: {
+      summary: 'Add a user',
+      body: Type.Object({ email: Type.String({ maxLength: 254 }), displayName: Type.String({ maxLength: 200 }), role: RoleSchema, password: Type.String({ maxLength: 1000 }) }),
+      response: responses({ 201: User }),
+    },
   }, async (request, reply) => {
     const user = await accounts.createUser(app.db, request.user!, request.body);
     request.audit('user.created', { type: 'user', id: user.id }, { email: user.email, role: user.role });
     return ok(reply, user, 201);
   });
 
-  api.get('/api/users/:id', { ...adminOnly, schema: { params: IdParams } }, async (request, reply) =>
+  api.get('/api/users/:id', { ...adminOnly, schema: { summary: 'One user', params: IdParams, response: responses({ 200: User }) } }, async (request, reply) =>
     ok(reply, await accounts.getUser(app.db, request.user!, request.params.id)),
   );
 
   api.patch('/api/users/:id', {
     ...adminOnly,
     schema: {
+      summary: 'Rename, change the role of, deactivate or reactivate a user',
       params: IdParams,
+      response: responses({ 200: User }),
       body: Type.Object({ displayName: Type.Optional(Type.String({ maxLength: 200 })), role: Type.Optional(RoleSchema), isActive: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
     },
   }, async (request, reply) => {
@@ -134,7 +162,11 @@ export default async function adminRoutes(app: FastifyInstance) {
 
   api.get('/api/audit-events', {
     ...adminOnly,
-    schema: { querystring: Type.Object({ before: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })), action: Type.Optional(Type.String({ maxLength: 100 })) }) },
+    schema: {
+      summary: 'The audit log, newest first; pass `next` back as `before` for older events',
+      querystring: Type.Object({ before: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })), action: Type.Optional(Type.String({ maxLength: 100 })) }),
+      response: responses({ 200: Open({ items: Type.Array(AuditEvent), next: Nullable(Type.Integer()) }) }),
+    },
   }, async (request, reply) => {
     const limit = request.query.limit ?? AUDIT_PAGE_SIZE;
     const events = await listAuditEvents(app.db, { tenantId: request.tenantId(), beforeId: request.query.before, action: request.query.action, limit });

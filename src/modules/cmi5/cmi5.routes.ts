@@ -7,6 +7,7 @@ import { Type } from 'typebox';
 import type { Config } from '../../config.js';
 import { BadRequestError, NotFoundError } from '../../lib/errors.js';
 import { isUuid } from '../../lib/ids.js';
+import { Nullable, Open, responses, Timestamp } from '../../lib/api-schema.js';
 import { ok, redirectAfterPost } from '../../lib/http.js';
 import type { Principal } from '../accounts/accounts.queries.js';
 import { langText } from './cmi5-plan.js';
@@ -120,7 +121,16 @@ export default async function cmi5Routes(app: FastifyInstance, { config }: { con
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 
-  api.get('/api/registrations/:id/cmi5', { ...signedIn, schema: { params: IdParams } }, async (request, reply) => {
+  const Session = Open({ id: Type.String(), au: Type.Integer(), launchMode: Type.String(), state: Type.String(), launchedAt: Nullable(Timestamp), endedAt: Nullable(Timestamp) });
+
+  api.get('/api/registrations/:id/cmi5', {
+    ...signedIn,
+    schema: {
+      summary: 'A cmi5 registration: the course\'s progress tree (blocks and AUs) and its launch sessions',
+      params: IdParams,
+      response: responses({ 200: Open({ registration: Type.String(), course: Open({ title: Type.String(), satisfied: Type.Boolean() }), sessions: Type.Array(Session) }) }),
+    },
+  }, async (request, reply) => {
     const data = await pageData(request.user!, request.params.id);
     return ok(reply, {
       registration: data.registration.id,
@@ -131,7 +141,12 @@ export default async function cmi5Routes(app: FastifyInstance, { config }: { con
 
   api.post('/api/registrations/:id/cmi5/launch', {
     ...signedIn,
-    schema: { params: IdParams, body: Type.Object({ au: Type.Integer({ minimum: 0 }), launchMode: Type.Optional(Type.String({ maxLength: 10 })) }) },
+    schema: {
+      summary: 'Launch an AU (by its position in the course, from 0): answers the URL to open',
+      params: IdParams,
+      body: Type.Object({ au: Type.Integer({ minimum: 0 }), launchMode: Type.Optional(Type.String({ maxLength: 10, description: 'Normal (default), Browse or Review.' })) }),
+      response: responses({ 201: Open({ sessionId: Type.String(), launchUrl: Type.String(), registration: Type.String() }) }),
+    },
   }, async (request, reply) => {
     const launch = await launchAu(app.db, config, request.user!, request.params.id, { auIndex: request.body.au, mode: modeOf(request.body.launchMode) });
     return ok(reply, { sessionId: launch.sessionId, launchUrl: launch.launchUrl, registration: launch.registrationId }, 201);
@@ -139,14 +154,22 @@ export default async function cmi5Routes(app: FastifyInstance, { config }: { con
 
   api.post('/api/registrations/:id/cmi5/waive', {
     ...admins,
-    schema: { params: IdParams, body: Type.Object({ au: Type.Integer({ minimum: 0 }), reason: Type.String({ maxLength: 200 }) }) },
+    schema: {
+      summary: 'Waive an AU for this learner (cmi5 9.6.3.4)',
+      params: IdParams,
+      body: Type.Object({ au: Type.Integer({ minimum: 0 }), reason: Type.String({ maxLength: 200, description: 'Tested Out, Equivalent AU, Equivalent Outside Activity or Administrative.' }) }),
+      response: responses({ 200: Open({ waived: Type.Boolean() }) }),
+    },
   }, async (request, reply) => {
     await waiveAu(app.db, config, request.user!, request.params.id, request.body.au, request.body.reason);
     request.audit('cmi5.au_waived', { type: 'registration', id: request.params.id }, { au: request.body.au, reason: request.body.reason });
     return ok(reply, { waived: true });
   });
 
-  api.post('/api/cmi5/sessions/:id/abandon', { ...admins, schema: { params: IdParams } }, async (request, reply) => {
+  api.post('/api/cmi5/sessions/:id/abandon', {
+    ...admins,
+    schema: { summary: 'Abandon an open launch session', params: IdParams, response: responses({ 200: Open({ abandoned: Type.Boolean() }) }) },
+  }, async (request, reply) => {
     const registrationId = await abandonSession(app.db, config, request.user!, request.params.id);
     request.audit('cmi5.session_abandoned', { type: 'registration', id: registrationId }, { sessionId: request.params.id });
     return ok(reply, { abandoned: true });

@@ -13,6 +13,7 @@ import type { ContentStore } from '../../lib/content-store.js';
 import { NotFoundError, PayloadTooLargeError, ValidationError } from '../../lib/errors.js';
 import { formatBytes } from '../../lib/zip.js';
 import { isUuid } from '../../lib/ids.js';
+import { documentUpload, IdParams, Nullable, Open, Page, responses } from '../../lib/api-schema.js';
 import { ok, pageNumber, redirectAfterPost } from '../../lib/http.js';
 import { recordAuditEvents } from '../audit/audit.service.js';
 import { findJob } from '../jobs/jobs.queries.js';
@@ -206,13 +207,30 @@ export default async function coursesRoutes(app: FastifyInstance, { config, stor
 
   // ---- JSON API ----
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
+  const Course = Open({ id: Type.String(), title: Type.String(), status: Type.String() });
+  const Imported = Open({
+    course: Open({ id: Type.String(), title: Type.String() }),
+    version: Open({ id: Type.String(), versionNumber: Type.Integer(), standard: Type.String() }),
+    warnings: Type.Array(Open({ code: Type.String(), message: Type.String() })),
+  });
+  const upload = documentUpload('file', 'The package: a zip (SCORM 1.2, SCORM 2004 or cmi5), or a bare imsmanifest.xml or cmi5.xml.');
+  // An empty body is allowed: only a course someone has taken needs the typed confirmation.
+  const Confirm = Type.Union([Type.Object({ confirm: Type.Optional(Type.String({ maxLength: 1000, description: 'The course title, typed.' })) }), Type.Null()]);
 
-  api.post('/api/courses', managers, async (request, reply) => {
+  api.post('/api/courses', {
+    ...managers,
+    schema: { summary: 'Import a package as a new course (multipart/form-data, one "file" field)', response: responses({ 201: Imported }) },
+    config: { swaggerTransform: upload },
+  }, async (request, reply) => {
     const result = await importNow(request);
     return ok(reply, describeImport(result), 201);
   });
 
-  api.post('/api/courses/:id/versions', { ...managers, schema: { params: Type.Object({ id: Type.String({ maxLength: 64 }) }) } }, async (request, reply) => {
+  api.post('/api/courses/:id/versions', {
+    ...managers,
+    schema: { summary: 'Import a package as the course\'s new version', params: IdParams, response: responses({ 201: Imported }) },
+    config: { swaggerTransform: upload },
+  }, async (request, reply) => {
     const course = await courses.getVisibleCourse(app.db, request.user!, request.params.id);
     const result = await importNow(request, course.id);
     return ok(reply, describeImport(result), 201);
@@ -227,6 +245,8 @@ export default async function coursesRoutes(app: FastifyInstance, { config, stor
         standard: Type.Optional(Type.Union([Type.Literal('scorm12'), Type.Literal('scorm2004'), Type.Literal('cmi5')])),
         page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100000 })),
       }),
+      summary: 'List courses',
+      response: responses({ 200: Page(Open({ id: Type.String(), title: Type.String(), status: Type.String(), standard: Type.Optional(Nullable(Type.String())) })) }),
     },
   }, async (request, reply) => {
     const page = request.query.page ?? 1;
@@ -235,25 +255,51 @@ export default async function coursesRoutes(app: FastifyInstance, { config, stor
     return ok(reply, { items: rows, total, page, pageSize: PAGE_SIZE });
   });
 
-  api.get('/api/courses/:id', { ...managers, schema: { params: Type.Object({ id: Type.String({ maxLength: 64 }) }) } }, async (request, reply) => {
+  api.get('/api/courses/:id', {
+    ...managers,
+    schema: {
+      summary: 'A course with its versions',
+      params: IdParams,
+      response: responses({ 200: Open({ course: Course, versions: Type.Array(Open({ id: Type.String(), versionNumber: Type.Integer() })), currentVersion: Nullable(Open({ id: Type.String() })) }) }),
+    },
+  }, async (request, reply) => {
     const { course, versions, current } = await courses.getCourseDetail(app.db, request.user!, request.params.id, { withDeleted: true });
     return ok(reply, { course, versions, currentVersion: current });
   });
 
   // The body confirms: { "confirm": "<the course title>" }.
-  api.delete('/api/courses/:id', { ...managers, schema: { params: Type.Object({ id: Type.String({ maxLength: 64 }) }) } }, async (request, reply) => {
+  api.delete('/api/courses/:id', {
+    ...managers,
+    schema: {
+      summary: 'Delete a course (learner records stay reportable)',
+      params: IdParams,
+      body: Confirm,
+      response: responses({ 200: Open({ id: Type.String(), status: Type.Literal('deleted'), learnerRecords: Type.Integer() }) }),
+    },
+  }, async (request, reply) => {
     const { course, learnerRecords } = await courses.deleteCourse(app.db, store, request.user!, request.params.id, confirmOf(request.body));
     request.audit('course.deleted', { type: 'course', id: course.id }, { title: course.title, learnerRecords });
     return ok(reply, { id: course.id, status: 'deleted', learnerRecords });
   });
 
-  api.delete('/api/courses/:id/registrations', { ...owners, schema: { params: Type.Object({ id: Type.String({ maxLength: 64 }) }) } }, async (request, reply) => {
+  api.delete('/api/courses/:id/registrations', {
+    ...owners,
+    schema: {
+      summary: 'Purge every learner record of a course (owners only)',
+      params: IdParams,
+      body: Confirm,
+      response: responses({ 200: Open({ id: Type.String(), registrations: Type.Number(), statements: Type.Number(), documents: Type.Number() }) }),
+    },
+  }, async (request, reply) => {
     const purged = await courses.purgeLearnerRecords(app.db, request.user!, request.params.id, confirmOf(request.body));
     request.audit('course.learner_records_purged', { type: 'course', id: purged.course.id }, describePurge(purged));
     return ok(reply, { id: purged.course.id, registrations: purged.registrations, statements: purged.statements, documents: purged.documents });
   });
 
-  api.post('/api/courses/:id/archive', { ...managers, schema: { params: Type.Object({ id: Type.String({ maxLength: 64 }) }) } }, async (request, reply) => {
+  api.post('/api/courses/:id/archive', {
+    ...managers,
+    schema: { summary: 'Archive a course: it leaves learners\' lists, its records stay', params: IdParams, response: responses({ 200: Course }) },
+  }, async (request, reply) => {
     const course = await courses.setCourseArchived(app.db, request.user!, request.params.id, true);
     request.audit('course.archived', { type: 'course', id: course!.id });
     return ok(reply, course);

@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { ValidationError } from '../../lib/errors.js';
+import { Open, Page, responses } from '../../lib/api-schema.js';
 import { ok, pageNumber, redirectAfterPost } from '../../lib/http.js';
 import { listTenants } from './operator.queries.js';
 import { createTenant, type NewTenantInput } from './operator.service.js';
@@ -49,17 +50,29 @@ export default async function operatorRoutes(app: FastifyInstance) {
   });
 
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
+  const Tenant = Open({ id: Type.String(), name: Type.String(), slug: Type.String() });
 
   api.get('/api/tenants', {
     ...operatorOnly,
-    schema: { querystring: Type.Object({ q: Type.Optional(Type.String({ maxLength: 200 })), page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100000 })) }) },
+    schema: {
+      summary: 'List organisations (platform operator only)',
+      querystring: Type.Object({ q: Type.Optional(Type.String({ maxLength: 200 })), page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100000 })) }),
+      response: responses({ 200: Page(Tenant) }),
+    },
   }, async (request, reply) => {
     const page = request.query.page ?? 1;
     const { rows, total } = await listTenants(app.db, { search: request.query.q, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
     return ok(reply, { items: rows, total, page, pageSize: PAGE_SIZE });
   });
 
-  api.post('/api/tenants', { ...operatorOnly, schema: { body: NewTenantBody } }, async (request, reply) => {
+  api.post('/api/tenants', {
+    ...operatorOnly,
+    schema: {
+      summary: 'Create an organisation and its first owner (platform operator only)',
+      body: NewTenantBody,
+      response: responses({ 201: Open({ tenant: Tenant, owner: Open({ id: Type.String(), email: Type.String() }) }) }),
+    },
+  }, async (request, reply) => {
     const { tenant, owner } = await createTenant(app.db, request.body);
     request.audit('tenant.created', { type: 'tenant', id: tenant.id }, { name: tenant.name, slug: tenant.slug, ownerEmail: owner.email }, { tenantId: tenant.id });
     return ok(reply, { tenant, owner }, 201);

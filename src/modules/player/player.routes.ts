@@ -4,6 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { Config } from '../../config.js';
+import { Nullable, Open, responses, Timestamp } from '../../lib/api-schema.js';
 import { ok, redirectAfterPost } from '../../lib/http.js';
 import * as player from './player.service.js';
 import type { Item } from '../courses/manifest/types.js';
@@ -66,13 +67,41 @@ export default async function playerRoutes(app: FastifyInstance, { config }: { c
 
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
 
-  api.post('/api/courses/:id/registrations', { ...signedIn, schema: { params: IdParams } }, async (request, reply) => {
+  const Score = Open({ scaled: Nullable(Type.Number()), raw: Nullable(Type.Number()), min: Nullable(Type.Number()), max: Nullable(Type.Number()) });
+  const Registration = Open({
+    id: Type.String(),
+    courseId: Type.String(),
+    courseVersionId: Nullable(Type.String()),
+    completionStatus: Type.String(),
+    successStatus: Type.String(),
+    score: Score,
+    totalTimeSeconds: Type.Number(),
+    location: Nullable(Type.String()),
+    firstAccessedAt: Nullable(Timestamp),
+    lastAccessedAt: Nullable(Timestamp),
+  });
+
+  api.post('/api/courses/:id/registrations', {
+    ...signedIn,
+    schema: {
+      summary: 'Enrol the caller in a course (or answer their existing registration, 200)',
+      params: IdParams,
+      response: responses({ 200: Registration, 201: Registration }),
+    },
+  }, async (request, reply) => {
     const { registration, created } = await player.openRegistration(app.db, request.user!, request.params.id);
     if (created) request.audit('registration.created', { type: 'registration', id: registration.id }, { courseId: registration.courseId });
     return ok(reply, describeRegistration(registration), created ? 201 : 200);
   });
 
-  api.get('/api/registrations/:id', { ...signedIn, schema: { params: IdParams } }, async (request, reply) => {
+  api.get('/api/registrations/:id', {
+    ...signedIn,
+    schema: {
+      summary: 'A registration with each SCO\'s attempt (status, score, time, location, suspend data, CMI)',
+      params: IdParams,
+      response: responses({ 200: Open({ ...Registration.properties, scos: Type.Array(Open({ itemIdentifier: Type.String(), attempt: Type.Integer(), score: Score })) }) }),
+    },
+  }, async (request, reply) => {
     const { registration } = await player.getRegistration(app.db, request.user!, request.params.id);
     const attempts = await listAttempts(app.db, { tenantId: registration.tenantId, registrationId: registration.id });
     return ok(reply, {

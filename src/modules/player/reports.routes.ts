@@ -5,6 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Readable } from 'node:stream';
 import { Type } from 'typebox';
+import { IdParams, Open, Page, responses } from '../../lib/api-schema.js';
 import { ok, pageNumber } from '../../lib/http.js';
 import { getReportableCourse } from '../courses/courses.service.js';
 import {
@@ -61,7 +62,14 @@ export default async function reportsRoutes(app: FastifyInstance) {
     return reply.page('reports/questions', { title: `Questions: ${course.title}`, course, rows });
   });
 
-  app.withTypeProvider<TypeBoxTypeProvider>().get('/api/courses/:id/questions', { ...admins, schema: { params: Type.Object({ id: Type.String({ maxLength: 64 }) }) } }, async (request, reply) => {
+  app.withTypeProvider<TypeBoxTypeProvider>().get('/api/courses/:id/questions', {
+    ...admins,
+    schema: {
+      summary: 'Question analysis: every interaction the course reported, across learners',
+      params: IdParams,
+      response: responses({ 200: Open({ items: Type.Array(Open({})) }) }),
+    },
+  }, async (request, reply) => {
     const course = await getReportableCourse(app.db, request.user!, request.params.id);
     return ok(reply, { items: await summarizeCourseInteractions(app.db, { tenantId: course.tenantId, courseId: course.id }) });
   });
@@ -69,8 +77,10 @@ export default async function reportsRoutes(app: FastifyInstance) {
   app.withTypeProvider<TypeBoxTypeProvider>().get('/api/courses/:id/registrations', {
     ...admins,
     schema: {
-      params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
+      summary: 'A course\'s learners and their results',
+      params: IdParams,
       querystring: Type.Object({ q: Type.Optional(Type.String({ maxLength: 200 })), status: Type.Optional(Type.String({ maxLength: 20 })), page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100000 })) }),
+      response: responses({ 200: Page(Open({})) }),
     },
   }, async (request, reply) => {
     const course = await getReportableCourse(app.db, request.user!, request.params.id);

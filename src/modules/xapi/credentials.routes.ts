@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { Config } from '../../config.js';
 import { NotFoundError, ValidationError } from '../../lib/errors.js';
+import { IdParams, Nullable, Open, responses, Timestamp } from '../../lib/api-schema.js';
 import { ok } from '../../lib/http.js';
 import { isUuid } from '../../lib/ids.js';
 import * as q from './credentials.queries.js';
@@ -56,11 +57,19 @@ export default async function lrsCredentialsRoutes(app: FastifyInstance, { confi
   });
 
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
-  api.get('/api/lrs/credentials', adminOnly, async (request, reply) => ok(reply, { endpoint, items: await q.listCredentials(app.db, { tenantId: request.tenantId() }) }));
+  const Credential = Open({ id: Type.String(), name: Type.String(), key: Type.String(), scope: Type.String(), xapiVersion: Type.Optional(Type.String()), createdAt: Type.Optional(Timestamp), lastUsedAt: Type.Optional(Nullable(Timestamp)) });
+  api.get('/api/lrs/credentials', {
+    ...adminOnly,
+    schema: { summary: 'The LRS endpoint and its active keys', response: responses({ 200: Open({ endpoint: Type.String(), items: Type.Array(Credential) }) }) },
+  }, async (request, reply) => ok(reply, { endpoint, items: await q.listCredentials(app.db, { tenantId: request.tenantId() }) }));
 
   api.post('/api/lrs/credentials', {
     ...adminOnly,
-    schema: { body: Type.Object({ name: Type.Optional(Type.String({ maxLength: 200 })), scope: Type.Optional(Type.String({ maxLength: 40 })), xapiVersion: Type.Optional(Type.String({ maxLength: 10 })) }) },
+    schema: {
+      summary: 'Create an LRS key; its secret is shown in this answer only',
+      body: Type.Object({ name: Type.Optional(Type.String({ maxLength: 200 })), scope: Type.Optional(Type.String({ maxLength: 40 })), xapiVersion: Type.Optional(Type.String({ maxLength: 10 })) }),
+      response: responses({ 201: Open({ id: Type.String(), name: Type.String(), secret: Type.String(), endpoint: Type.String() }) }),
+    },
   }, async (request, reply) => {
     const body = request.body ?? {};
     const created = await createCredential(app.db, request.user!, { name: body.name ?? 'API client', scope: body.scope ?? 'all', xapiVersion: body.xapiVersion });
@@ -68,7 +77,10 @@ export default async function lrsCredentialsRoutes(app: FastifyInstance, { confi
     return ok(reply, { ...created, endpoint }, 201);
   });
 
-  api.delete('/api/lrs/credentials/:id', { ...adminOnly, schema: { params: Type.Object({ id: Type.String({ maxLength: 64 }) }) } }, async (request, reply) => {
+  api.delete('/api/lrs/credentials/:id', {
+    ...adminOnly,
+    schema: { summary: 'Revoke an LRS key', params: IdParams, response: responses({ 204: Type.Null() }) },
+  }, async (request, reply) => {
     await revoke(request.tenantId(), request.params.id);
     request.audit('lrs.credential.revoked', { type: 'lrs_credential', id: request.params.id });
     return reply.code(204).send();
