@@ -13,7 +13,7 @@ const ctx = await buildTestApp(
   {
     extend: (app) =>
       app.jobs.register(KIND, async (job) => {
-        if (job.input.fail) throw new ValidationError('the test asked this run to fail', {});
+        if (job.input.fail) throw new ValidationError({}, 'the test asked this run to fail');
         return { ok: true };
       }),
   },
