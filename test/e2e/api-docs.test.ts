@@ -1,16 +1,12 @@
 // The API reference at /api/docs renders in real Chromium under its own CSP (no violations, nothing fetched from
 // outside), while the app's pages keep the strict policy.
 import t from 'tap';
-import { buildTestApp } from '../helpers/build-app.js';
-import { launchChromium, screenshot } from '../helpers/chromium.js';
+import { screenshot } from '../helpers/chromium.js';
+import { startAppWithChromium } from '../helpers/live-servers.js';
 
-const ctx = await buildTestApp();
-const address = await ctx.app.listen({ host: '127.0.0.1', port: 0 });
-const chromium = await launchChromium();
-t.teardown(async () => {
-  await chromium.close();
-  await ctx.close();
-});
+const live = await startAppWithChromium();
+const { ctx, address, chromium } = live;
+t.teardown(() => live.close());
 
 t.test('/api/docs loads in Chromium and lists the API, with no CSP violation', async (t) => {
   const page = await chromium.newPage();

@@ -1,14 +1,11 @@
 import t from 'tap';
-import { buildTestApp, createTenant, PASSWORD } from '../helpers/build-app.js';
-import { launchChromium, screenshot } from '../helpers/chromium.js';
+import { createTenant, PASSWORD } from '../helpers/build-app.js';
+import { screenshot } from '../helpers/chromium.js';
+import { startAppWithChromium } from '../helpers/live-servers.js';
 
-const ctx = await buildTestApp();
-const address = await ctx.app.listen({ host: '127.0.0.1', port: 0 });
-const chromium = await launchChromium();
-t.teardown(async () => {
-  await chromium.close();
-  await ctx.close();
-});
+const live = await startAppWithChromium();
+const { ctx, address, chromium } = live;
+t.teardown(() => live.close());
 
 t.test('an admin signs in through the form in Chromium and sees the dashboard', async (t) => {
   const tenant = await createTenant(ctx.app);

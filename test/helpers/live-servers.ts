@@ -55,3 +55,19 @@ export async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boo
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
+
+/** The app alone on a real loopback port with a browser, for browser tests that need no package content. */
+export async function startAppWithChromium() {
+  const ctx = await buildTestApp();
+  const address = await ctx.app.listen({ host: '127.0.0.1', port: 0 });
+  const chromium = await launchChromium();
+  return {
+    ctx,
+    address,
+    chromium,
+    async close() {
+      await chromium.close();
+      await ctx.close();
+    },
+  };
+}
